@@ -1,0 +1,54 @@
+from piccolo.columns import Boolean, Bytea, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from app.db import ENGINE
+from app.workspaces.tables import Workspace
+
+
+class Agent(Table, db=ENGINE, tablename="agent"):
+    """A staff account. E-mail addresses are unique across the installation (they are logins)."""
+
+    workspace = ForeignKey(Workspace, index=True)
+    email = Varchar(length=254, unique=True, index=True)
+    first_name = Varchar(length=100)
+    last_name = Varchar(length=100)
+    position = Varchar(length=100, default="")
+    password_hash = Varchar(length=200)
+    superadmin = Boolean(default=False)
+    active = Boolean(default=True)
+    confirmed = Boolean(default=False)  # e-mail confirmed; login is refused until then
+    on_vacation = Boolean(default=False)  # cannot be assigned while set
+    signature = Text(default="")
+    created_at = Timestamptz()
+
+
+class AgentGroup(Table, db=ENGINE, tablename="agent_group"):
+    workspace = ForeignKey(Workspace, index=True)
+    name = Varchar(length=100)
+    description = Text(default="")
+    is_default = Boolean(default=False)  # new tickets land here; exactly one per workspace
+    created_at = Timestamptz()
+
+
+class GroupMember(Table, db=ENGINE, tablename="group_member"):
+    group = ForeignKey(AgentGroup, index=True)
+    agent = ForeignKey(Agent, index=True)
+
+
+class AccountToken(Table, db=ENGINE, tablename="account_token"):
+    """Single-use links mailed to an agent (confirm address, reset password). Only a hash is kept."""
+
+    agent = ForeignKey(Agent, index=True)
+    purpose = Varchar(length=20)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    expires_at = Timestamptz(default=TimestamptzNow())
+    used_at = Timestamptz(null=True, default=None)
+
+
+class WebSession(Table, db=ENGINE, tablename="web_session"):
+    """Server-side sessions (Litestar store rows). `expires_at` is seconds since the epoch."""
+
+    key = Varchar(length=200, unique=True, index=True)
+    value = Bytea()
+    expires_at = Timestamptz(null=True, default=None, index=True)

@@ -1,0 +1,128 @@
+"""Settings: `app.toml` loaded into frozen dataclasses.
+
+Nothing here runs at import time; the CLI and the tests call `load_settings()` (or build a
+`Settings` directly) and hand the result to `create_app()`. Every field here has a documented key
+in the example `app.toml`, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONFIG_ENV = "HELPREALM_CONFIG"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = ""
+    trusted_proxy_header: str = ""
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    data_dir: str = "data"
+    index_dir: str = "search_index"
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    from_address: str = "helprealm@localhost"
+    from_name: str = "HelpRealm"
+    send_interval_seconds: float = 2.0
+    max_attempts: int = 8
+
+
+@dataclass(frozen=True)
+class LimitsSettings:
+    ticket_wait_seconds: float = 10.0
+    login_attempts_per_minute: int = 10
+    upload_max_bytes: int = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
+    # Folder the relative paths above are resolved against (the config file's folder).
+    root: str = "."
+
+    @property
+    def data_path(self) -> Path:
+        return (Path(self.root) / self.storage.data_dir).resolve()
+
+    @property
+    def index_path(self) -> Path:
+        return (Path(self.root) / self.storage.index_dir).resolve()
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_path / "helprealm.sqlite"
+
+    @property
+    def attachments_path(self) -> Path:
+        return self.data_path / "attachments"
+
+    def replace(self, **sections) -> "Settings":
+        """Return a copy with some sections' keys changed: replace(limits={"ticket_wait_seconds": 0})."""
+        changes = {}
+        for name, values in sections.items():
+            current = getattr(self, name)
+            changes[name] = dataclasses.replace(current, **values) if isinstance(values, dict) else values
+        return dataclasses.replace(self, **changes)
+
+
+SECTIONS = {
+    "server": ServerSettings,
+    "storage": StorageSettings,
+    "mail": MailSettings,
+    "limits": LimitsSettings,
+}
+
+
+class ConfigError(Exception):
+    pass
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Read settings from `path`, else $HELPREALM_CONFIG, else ./app.toml (defaults if absent)."""
+    path = path or os.environ.get(CONFIG_ENV) or "app.toml"
+    file = Path(path)
+    if not file.exists():
+        if path == "app.toml":
+            return Settings(root=str(Path.cwd()))
+        raise ConfigError(f"config file not found: {file}")
+    with file.open("rb") as fh:
+        try:
+            raw = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: {exc}") from exc
+    return settings_from_dict(raw, root=str(file.resolve().parent))
+
+
+def settings_from_dict(raw: dict, root: str = ".") -> Settings:
+    sections = {}
+    for name, cls in SECTIONS.items():
+        values = raw.get(name, {})
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = set(values) - set(known)
+        if unknown:
+            raise ConfigError(f"unknown key(s) in [{name}]: {', '.join(sorted(unknown))}")
+        sections[name] = cls(**values)
+    unknown_sections = set(raw) - set(SECTIONS)
+    if unknown_sections:
+        raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown_sections))}")
+    return Settings(root=root, **sections)

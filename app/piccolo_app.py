@@ -1,0 +1,31 @@
+"""Piccolo app registration: which tables exist and where their migrations live."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember, WebSession
+from app.faq.tables import FaqEntry
+from app.mail.tables import MailAttempt, OutboxMail
+from app.tickets.tables import Attachment, Ticket, TicketType, TimelineEntry
+from app.workspaces.tables import Workspace
+
+APP_CONFIG = AppConfig(
+    app_name="helprealm",
+    migrations_folder_path=str(Path(__file__).parent / "migrations"),
+    table_classes=[
+        Workspace,
+        Agent,
+        AgentGroup,
+        GroupMember,
+        AccountToken,
+        WebSession,
+        TicketType,
+        Ticket,
+        TimelineEntry,
+        Attachment,
+        FaqEntry,
+        OutboxMail,
+        MailAttempt,
+    ],
+)
