@@ -9,7 +9,8 @@ allows one writer at a time anyway, so HelpRealm keeps:
   asyncio lock, and always `BEGIN IMMEDIATE`: a read-then-write transaction takes the write lock
   before it reads, so it can never fail half-way with "database is locked".
 
-Both connections are opened lazily on first use and must be closed with `await ENGINE.close()`
+Each event loop gets its own pair (a server has one loop; tests have the test's and the test
+client's). Connections are opened lazily on first use and must be closed with `await ENGINE.close()`
 (aiosqlite's thread is not a daemon: a forgotten connection hangs the process at exit). The app's
 lifespan and the CLI do that.
 """
@@ -17,6 +18,7 @@ lifespan and the CLI do that.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
@@ -31,21 +33,34 @@ PRAGMAS = (
 )
 
 
+@dataclass
+class _LoopConnections:
+    """The connections one event loop uses. A server has one loop; tests have two (the test's and
+    the test client's), and each gets its own writer so transactions never share a connection."""
+
+    reader: Optional[aiosqlite.Connection] = None
+    writer: Optional[aiosqlite.Connection] = None
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    open_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
 class WriteTransaction(SQLiteTransaction):
-    """A transaction on the shared writer connection; one at a time, BEGIN IMMEDIATE."""
+    """A transaction on the loop's writer connection; one at a time, BEGIN IMMEDIATE."""
 
     engine: "HelpRealmEngine"
 
     async def __aenter__(self) -> "WriteTransaction":
         if self._parent is not None:
             return self._parent
-        await self.engine._write_lock_for_loop().acquire()
+        conns = self.engine._conns()
+        await conns.write_lock.acquire()
         try:
-            self.connection = await self.engine._writer()
+            self.connection = await self.engine._writer(conns)
             await self.begin()
         except BaseException:
-            self.engine._write_lock_for_loop().release()
+            conns.write_lock.release()
             raise
+        self._lock = conns.write_lock
         self.context = self.engine.current_transaction.set(self)
         return self
 
@@ -64,7 +79,7 @@ class WriteTransaction(SQLiteTransaction):
                     raise
         finally:
             self.engine.current_transaction.reset(self.context)
-            self.engine._write_lock_for_loop().release()
+            self._lock.release()
         return exception is None
 
 
@@ -72,27 +87,16 @@ class HelpRealmEngine(SQLiteEngine):
     def __init__(self, path: str = "helprealm.sqlite", **kwargs: Any) -> None:
         kwargs.setdefault("timeout", 30)  # busy timeout for other processes (CLI next to a server)
         super().__init__(path=path, **kwargs)
-        self._reader_conn: Optional[aiosqlite.Connection] = None
-        self._writer_conn: Optional[aiosqlite.Connection] = None
-        self._write_lock: Optional[asyncio.Lock] = None
-        self._open_lock: Optional[asyncio.Lock] = None
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._by_loop: dict[asyncio.AbstractEventLoop, _LoopConnections] = {}
 
     # -- connection management ------------------------------------------------------------
 
-    def _bind_loop(self) -> None:
+    def _conns(self) -> _LoopConnections:
         loop = asyncio.get_running_loop()
-        if self._loop is not loop:
-            if self._reader_conn or self._writer_conn:
-                raise RuntimeError("database connections still open from another event loop")
-            self._loop = loop
-            self._write_lock = asyncio.Lock()
-            self._open_lock = asyncio.Lock()
-
-    def _write_lock_for_loop(self) -> asyncio.Lock:
-        self._bind_loop()
-        assert self._write_lock is not None
-        return self._write_lock
+        conns = self._by_loop.get(loop)
+        if conns is None:
+            conns = self._by_loop[loop] = _LoopConnections()
+        return conns
 
     async def _connect(self) -> aiosqlite.Connection:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -103,28 +107,29 @@ class HelpRealmEngine(SQLiteEngine):
         return conn
 
     async def _reader(self) -> aiosqlite.Connection:
-        self._bind_loop()
-        if self._reader_conn is None:
-            async with self._open_lock:  # type: ignore[union-attr]
-                if self._reader_conn is None:
-                    self._reader_conn = await self._connect()
-        return self._reader_conn
+        conns = self._conns()
+        if conns.reader is None:
+            async with conns.open_lock:
+                if conns.reader is None:
+                    conns.reader = await self._connect()
+        return conns.reader
 
-    async def _writer(self) -> aiosqlite.Connection:
-        if self._writer_conn is None:
+    async def _writer(self, conns: _LoopConnections) -> aiosqlite.Connection:
+        """Call with conns.write_lock held."""
+        if conns.writer is None:
             conn = await self._connect()
             # WAL persists in the file; setting it once per process is enough.
             await conn.execute("PRAGMA journal_mode = WAL")
-            self._writer_conn = conn
-        return self._writer_conn
+            conns.writer = conn
+        return conns.writer
 
     async def close(self) -> None:
-        for name in ("_reader_conn", "_writer_conn"):
-            conn = getattr(self, name)
-            setattr(self, name, None)
-            if conn is not None:
-                await conn.close()
-        self._loop = None
+        """Close every connection (aiosqlite connections may be closed from any running loop)."""
+        states, self._by_loop = list(self._by_loop.values()), {}
+        for conns in states:
+            for conn in (conns.reader, conns.writer):
+                if conn is not None:
+                    await conn.close()
 
     async def get_connection(self) -> aiosqlite.Connection:
         # Used by Piccolo for batch(): a private connection the caller closes.
@@ -149,8 +154,9 @@ class HelpRealmEngine(SQLiteEngine):
             reader = await self._reader()
             return await reader.execute_fetchall(query, args)
         # An autocommit write: take the writer like a one-statement transaction.
-        async with self._write_lock_for_loop():
-            writer = await self._writer()
+        conns = self._conns()
+        async with conns.write_lock:
+            writer = await self._writer(conns)
             return await writer.execute_fetchall(query, args)
 
     async def _run_in_existing_connection(

@@ -1,0 +1,137 @@
+"""The `helprealm` command: serve, migrate, reindex, create-workspace, --version."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from app import __version__
+from app.config import ConfigError, Settings, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return load_settings(args.config)
+    except ConfigError as exc:
+        sys.exit(f"helprealm: {exc}")
+
+
+async def _with_database(settings: Settings, work):
+    """Run `work()` against the installation's database (migrated), then close the connections."""
+    from app import db
+    from app.migrate import migrate
+
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    db.configure(settings.db_path)
+    try:
+        await migrate()
+        return await work()
+    finally:
+        await db.ENGINE.close()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from app.asgi import create_app
+
+    settings = _settings(args)
+    if args.host or args.port:
+        settings = settings.replace(server={k: v for k, v in (("host", args.host), ("port", args.port)) if v})
+    if args.demo:
+        from app.demo import seed_if_empty
+
+        asyncio.run(_with_database(settings, lambda: seed_if_empty(settings)))
+    print(f"HelpRealm {__version__} serving on http://{settings.server.host}:{settings.server.port}", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.server.host,
+        port=settings.server.port,
+        log_level="info",
+        access_log=args.access_log,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from app.migrate import migrate
+
+    settings = _settings(args)
+    report = asyncio.run(_with_database(settings, migrate))
+    print(report.strip() or "Database is up to date.")
+
+
+def cmd_reindex(args: argparse.Namespace) -> None:
+    from app.search.indexer import SearchIndex, rebuild
+    from app.search.progress import ProgressBar
+
+    settings = _settings(args)
+    bar = ProgressBar()
+
+    async def work():
+        return await rebuild(SearchIndex(settings.index_path), progress=bar)
+
+    count = asyncio.run(_with_database(settings, work))
+    bar.finish()
+    print(f"Indexed {count} tickets into {settings.index_path}")
+
+
+def cmd_create_workspace(args: argparse.Namespace) -> None:
+    from app.workspaces.service import create_workspace
+
+    settings = _settings(args)
+
+    async def work():
+        return await create_workspace(
+            company=args.company, full_name=args.name, email=args.email, password=args.password
+        )
+
+    from app.errors import DomainError, ValidationFailed
+
+    try:
+        workspace, agent = asyncio.run(_with_database(settings, work))
+    except ValidationFailed as exc:
+        sys.exit("helprealm: " + "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
+    except DomainError as exc:
+        sys.exit(f"helprealm: {exc.message}")
+    base = settings.server.base_url.rstrip("/")
+    print(f"Workspace '{workspace['name']}' created.")
+    print(f"  Public page: {base}/{workspace['key']}/")
+    print(f"  Log in at {base}/login as {agent['email']} with the password you gave.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="helprealm", description="HelpRealm support ticket system")
+    parser.add_argument("--version", action="version", version=f"helprealm {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, func, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help)
+        p.add_argument("--config", help="path to app.toml (default: $HELPREALM_CONFIG or ./app.toml)")
+        p.set_defaults(func=func)
+        return p
+
+    serve = command("serve", cmd_serve, "run the web server (migrates first)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--demo", action="store_true", help="seed a demo workspace if the database is empty")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    command("migrate", cmd_migrate, "apply database migrations")
+    command("reindex", cmd_reindex, "rebuild the search index from the database")
+    create = command("create-workspace", cmd_create_workspace, "create a workspace and its superadmin")
+    create.add_argument("--company", required=True)
+    create.add_argument("--name", required=True, help="the admin's full name")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The demo workspace `make run` seeds into an empty database: agents, groups, FAQ, tickets."""
+
+from __future__ import annotations
+
+from app.accounts.service import create_agent_confirmed
+from app.accounts.tables import AgentGroup, GroupMember
+from app.accounts.viewer import load_viewer
+from app.config import Settings
+from app.db import write
+from app.faq.service import add_entry
+from app.links import Links
+from app.tickets import service as tickets
+from app.tickets.queries import ticket_types
+from app.workspaces.service import create_workspace
+from app.workspaces.tables import Workspace
+
+ADMIN_EMAIL = "admin@demo.example"
+ADMIN_PASSWORD = "helprealm-demo"
+
+FAQ = [
+    ("How do I reset my password?", "Use the \"Forgot password\" link on the login page; we mail you a link."),
+    ("How long until I get an answer?", "We answer most tickets within one working day."),
+    ("Can I attach files to my ticket?", "Yes: open your ticket page with the link from our e-mail and upload the file there."),
+]
+
+TICKETS = [
+    ("Sally Doe", "sally@customer.example", "Printer does not print", "Our office printer shows a paper jam but there is no paper stuck.", 2),
+    ("Tom Baker", "tom@customer.example", "Invoice address wrong", "Please change the invoice address for order 1042 to our new office.", 1),
+    ("Ana Lima", "ana@customer.example", "VPN disconnects every hour", "Since the update the VPN drops the connection every hour.", 3),
+    ("Jon Snow", "jon@customer.example", "Request for a new laptop", "Our new colleague starts on Monday and needs a laptop.", 1),
+]
+
+
+async def seed_if_empty(settings: Settings) -> bool:
+    if await Workspace.count() > 0:
+        return False
+    links = Links(settings.server.base_url.rstrip("/"))
+    workspace, admin = await create_workspace(
+        company="Demo Company", full_name="Jon Doe", email=ADMIN_EMAIL, password=ADMIN_PASSWORD
+    )
+    freya = await create_agent_confirmed(
+        workspace["id"], email="freya@demo.example", first_name="Freya", last_name="Witch", password=ADMIN_PASSWORD, position="Support"
+    )
+    async with write():
+        second = AgentGroup(workspace=workspace["id"], name="2nd level group", description="Escalations")
+        await second.save()
+        first = await AgentGroup.select(AgentGroup.id).where(AgentGroup.workspace == workspace["id"], AgentGroup.is_default == True).first()  # noqa: E712
+        await GroupMember.insert(GroupMember(group=first["id"], agent=freya["id"]), GroupMember(group=second.id, agent=admin["id"]))
+    for position, (question, answer) in enumerate(FAQ):
+        await add_entry(workspace["id"], question, answer, position)
+
+    type_id = (await ticket_types(workspace["id"]))[0]["id"]
+    viewer = await load_viewer(admin["id"])
+    for name, email, subject, text, prio in TICKETS:
+        created = await tickets.create_ticket(
+            workspace, {"name": name, "email": email, "subject": subject, "text": text, "type": type_id, "prio": prio},
+            links=links, source="web",
+        )
+        number = created.ticket["number"]
+        if prio >= 2:
+            await tickets.agent_reply(viewer, number, {"text": f"Hello {name.split()[0]}, thank you, we are looking into it."},
+                                      internal=False, links=links, workspace=workspace)
+            await tickets.agent_reply(viewer, number, {"text": "Checked the logs, looks like a driver issue."},
+                                      internal=True, links=links, workspace=workspace)
+    await tickets.assign(viewer, 1, admin["id"])
+
+    from app.search.indexer import SearchIndex, rebuild
+
+    await rebuild(SearchIndex(settings.index_path))
+    base = links.base_url
+    print("Demo workspace created.")
+    print(f"  Agent login:  {base}/login  as {ADMIN_EMAIL} / {ADMIN_PASSWORD}")
+    print(f"  Public page:  {base}/{workspace['key']}/")
+    return True

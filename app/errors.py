@@ -1,0 +1,58 @@
+"""Domain errors. Services raise these; `app/web/errors.py` maps them to HTTP in one place."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class. `message` is safe to show to the user."""
+
+    status_code = 400
+
+    def __init__(self, message: str = "", **details: object) -> None:
+        super().__init__(message)
+        self.message = message or self.__class__.__doc__ or "Error"
+        self.details = details
+
+
+class NotFound(DomainError):
+    """Not found."""
+
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    """You are not allowed to do this."""
+
+    status_code = 403
+
+
+class NotAuthenticated(DomainError):
+    """Please log in."""
+
+    status_code = 401
+
+
+class ValidationFailed(DomainError):
+    """Some fields are invalid. `errors` maps a field name to its message."""
+
+    status_code = 422
+
+    def __init__(self, errors: dict[str, str], message: str = "Please correct the marked fields.") -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+class Conflict(DomainError):
+    """This cannot be done in the current state."""
+
+    status_code = 409
+
+
+class RateLimited(DomainError):
+    """Too many requests; `retry_after` is in seconds."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

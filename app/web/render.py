@@ -1,0 +1,30 @@
+"""One URL renders a whole page, or for an HTMX request just the fragment that changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+
+
+def is_htmx(request: Request) -> bool:
+    """True for an HTMX request that wants a fragment (not a boosted full-page navigation)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted
+
+
+def render(
+    request: Request,
+    page: str,
+    context: dict[str, Any],
+    *,
+    fragment: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Template:
+    """Render `page`, or `fragment` (a `_partial.html` beside it) when HTMX asks for one."""
+    name = fragment if fragment and is_htmx(request) else page
+    response_headers = {"Vary": "HX-Request"}
+    response_headers.update(headers or {})
+    return Template(template_name=name, context=context, status_code=status_code, headers=response_headers)

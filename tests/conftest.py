@@ -1,0 +1,51 @@
+"""Shared fixtures: settings in a temporary folder, the app with its lifespan, people using it."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from app import db
+from app.asgi import create_app
+from app.config import Settings
+from tests.helpers import Person
+
+pytest_plugins = ["tests.fixtures.smtp"]
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """A private installation: own database, index and attachments; no wait between tickets."""
+    return Settings(root=str(tmp_path)).replace(
+        server={"base_url": "http://helprealm.test", "secret_key": "test-secret"},
+        limits={"ticket_wait_seconds": 0},
+    )
+
+
+@pytest.fixture
+async def app(settings):
+    application = create_app(settings)
+    yield application
+    await db.ENGINE.close()  # connections the test's own loop opened
+
+
+@pytest.fixture
+async def client(app):
+    async with AsyncTestClient(app=app, base_url="http://helprealm.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def person(client) -> Person:
+    return Person(client)
