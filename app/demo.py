@@ -32,7 +32,9 @@ TICKETS = [
 
 
 async def seed_if_empty(settings: Settings) -> bool:
+    """Seed the demo when the database has no workspace; print how to log in either way."""
     if await Workspace.count() > 0:
+        await print_login(settings)
         return False
     links = Links(settings.server.base_url.rstrip("/"))
     workspace, admin = await create_workspace(
@@ -67,8 +69,18 @@ async def seed_if_empty(settings: Settings) -> bool:
     from app.search.indexer import SearchIndex, rebuild
 
     await rebuild(SearchIndex(settings.index_path))
-    base = links.base_url
     print("Demo workspace created.")
-    print(f"  Agent login:  {base}/login  as {ADMIN_EMAIL} / {ADMIN_PASSWORD}")
-    print(f"  Public page:  {base}/{workspace['key']}/")
+    await print_login(settings)
     return True
+
+
+async def print_login(settings: Settings) -> None:
+    from app.accounts.tables import Agent
+
+    base = settings.server.base_url.rstrip("/")
+    admin = await Agent.select(Agent.workspace.key.as_alias("key")).where(Agent.email == ADMIN_EMAIL).first()
+    if admin is None:
+        print(f"  Log in at {base}/login")
+        return
+    print(f"  Agent login:  {base}/login  as {ADMIN_EMAIL} / {ADMIN_PASSWORD}")
+    print(f"  Public page:  {base}/{admin['key']}/")

@@ -85,6 +85,7 @@ async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, stat
         {
             "workspace": workspace,
             "ticket": ticket,
+            "permalink": request.app.state.links.permalink(workspace["key"], ticket["hash"]),
             "entries": await queries.thread(ticket["id"], for_customer=True),
             "attachments": await queries.attachments(ticket["id"], for_customer=True),
             "closed": ticket["status"] == Status.CLOSED,

@@ -9,9 +9,10 @@ from litestar.response import Template
 
 
 def is_htmx(request: Request) -> bool:
-    """True for an HTMX request that wants a fragment (not a boosted full-page navigation)."""
+    """True for an HTMX request that wants a fragment: not a boosted navigation and not a history
+    restore (the back button after hx-push-url asks for the whole page)."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.boosted
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render(

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.stores.base import Store
+from litestar.types import Empty
 
 from app.accounts.tables import WebSession
 
@@ -96,6 +97,13 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     def get_session_id(self, connection: ASGIConnection) -> str:
         fresh = connection.scope.get("state", {}).get(ROTATE_STATE_KEY)
         return fresh or super().get_session_id(connection)
+
+    async def store_in_message(self, scope_session, message, connection: ASGIConnection) -> None:
+        # Anonymous visitors (customers, the login page) get no session row and no cookie: Litestar
+        # would otherwise store an empty session for every request that arrives without one.
+        if scope_session is not Empty and not scope_session and not connection.cookies.get(self.config.key):
+            return
+        await super().store_in_message(scope_session, message, connection)
 
 
 class RotatingSessionConfig(ServerSideSessionConfig):

@@ -1,5 +1,6 @@
 """The customer's side: public form, secret ticket page, replies and uploads."""
 
+from app.accounts.tables import WebSession
 from app.mail.tables import OutboxMail
 from app.tickets.status import Status
 from app.tickets.tables import Attachment, Ticket, TimelineEntry
@@ -21,6 +22,9 @@ async def test_public_page_full_and_fragment(person: Person):
 
     fragment = await person.page(f"/{workspace['key']}/", headers=HTMX)
     assert "<html" not in fragment and soup(fragment).find("form")
+    # customers need no session: no cookie, no session row
+    assert "helprealm_session" not in person.client.cookies
+    assert await WebSession.count() == 0
 
 
 async def test_customer_opens_ticket_and_gets_mail_with_permalink(person: Person):
