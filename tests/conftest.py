@@ -49,3 +49,14 @@ async def client(app):
 @pytest.fixture
 async def person(client) -> Person:
     return Person(client)
+
+
+@pytest.fixture
+async def database(settings):
+    """The installation's database, migrated, without the web app (service-level tests)."""
+    from app.migrate import migrate
+
+    db.configure(settings.db_path)
+    await migrate()
+    yield db.ENGINE
+    await db.ENGINE.close()

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs: Chromium for the browser tests (Playwright drives the
+# system binary; `playwright install` cannot download here) and Dovecot for the IMAP tests.
+# Installs only what is missing, so a second `make test` costs nothing.
+set -euo pipefail
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v dovecot >/dev/null 2>&1 || missing+=(dovecot-imapd)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO="sudo -n"
+else
+  echo "install-system-deps: need root or sudo to install: ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,105 @@
+"""Search: the Whoosh index fed by the ticket service, scoped by workspace, rebuildable; and the
+agent's search box on the ticket list."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from app.accounts.viewer import load_viewer
+from app.links import Links
+from app.search.indexer import SearchIndex, rebuild
+from app.search.service import SearchService
+from app.tickets import service as tickets
+from app.tickets.tables import TicketType
+from app.workspaces.service import create_workspace
+from tests.helpers import HTMX, Person, soup
+from tests.journeys import login, open_ticket, workspace_with_admin
+
+LINKS = Links("http://helprealm.test")
+
+
+async def _ticket(workspace: dict, subject: str, text: str) -> dict:
+    type_row = await TicketType.select(TicketType.id).where(TicketType.workspace == workspace["id"]).first()
+    data = {"name": "Sally Doe", "email": "sally@customer.test", "subject": subject, "text": text,
+            "type": str(type_row["id"]), "prio": "1"}
+    return (await tickets.create_ticket(workspace, data, links=LINKS)).ticket
+
+
+async def _numbers(search: SearchService, workspace: dict, text: str) -> list[int]:
+    return [hit.number for hit in (await search.search(workspace["id"], text, limit=25)).hits]
+
+
+async def test_index_follows_the_ticket_service_and_stays_in_its_workspace(database, settings):
+    acme, ann = await create_workspace(company="Acme", full_name="Ann Admin", email="ann@acme.test", password="correct horse")
+    other, _ = await create_workspace(company="Other", full_name="Otto Admin", email="otto@other.test", password="correct horse")
+    search = SearchService(settings.index_path)
+    await search.start()
+    try:
+        await _ticket(acme, "Printer on fire", "Smoke is coming out of the printer.")
+        await _ticket(acme, "Invoice address", "Please change the address on invoice 1042.")
+        await _ticket(other, "Printer jam", "Paper stuck in the printer of the other company.")
+        await search.idle()
+
+        assert await _numbers(search, acme, "printer") == [1]
+        assert await _numbers(search, other, "printer") == [1]  # its own #1, not Acme's
+        assert await _numbers(search, acme, "printers") == [1]  # stemming
+        assert await _numbers(search, acme, "invoce~") == [2]  # fuzzy, as the hint says
+        assert await _numbers(search, acme, "") == []
+        assert await _numbers(search, acme, "nothing-like-this") == []
+
+        # replies and internal notes become searchable (agents search; customers never do)
+        viewer = await load_viewer(ann["id"])
+        await tickets.agent_reply(viewer, 2, {"text": "Updated the billing records."}, internal=True, links=LINKS, workspace=acme)
+        await search.idle()
+        assert await _numbers(search, acme, "billing") == [2]
+    finally:
+        await search.stop()
+
+
+async def test_start_indexes_tickets_it_missed_and_rebuild_counts(database, settings):
+    acme, _ = await create_workspace(company="Acme", full_name="Ann Admin", email="ann@acme.test", password="correct horse")
+    for i in range(3):
+        await _ticket(acme, f"Laptop request {i}", "A new colleague needs a laptop.")  # no server listening
+
+    search = SearchService(settings.index_path)
+    await search.start()  # finds the three tickets missing from the index
+    await search.idle()
+    assert sorted(await _numbers(search, acme, "laptop")) == [1, 2, 3]
+    await search.stop()
+
+    seen = []
+    assert await rebuild(SearchIndex(settings.index_path), progress=lambda done, total: seen.append((done, total))) == 3
+    assert seen[0] == (0, 3) and seen[-1] == (3, 3)
+    search = SearchService(settings.index_path)
+    await search.start()
+    assert sorted(await _numbers(search, acme, "colleague")) == [1, 2, 3]
+    await search.stop()
+
+
+async def _rows_when_indexed(person: Person, url: str, expected: int, timeout: float = 10) -> list[str]:
+    """The index is written by a background task shortly after a change: poll like a user would."""
+    deadline = time.monotonic() + timeout
+    while True:
+        html = await person.page(url, headers=HTMX)
+        numbers = [row["data-ticket"] for row in soup(html).select("tr[data-ticket]")]
+        if len(numbers) >= expected or time.monotonic() > deadline:
+            return numbers
+        await asyncio.sleep(0.05)
+
+
+async def test_search_box_filters_the_rows(person: Person):
+    workspace, _ = await workspace_with_admin()
+    customer = Person(person.client)
+    await open_ticket(customer, workspace, subject="Printer on fire", text="Smoke everywhere.")
+    await open_ticket(customer, workspace, subject="VPN drops", text="Every hour the VPN disconnects.")
+    await login(person)
+
+    assert await _rows_when_indexed(person, "/tickets?q=vpn", expected=1) == ["2"]
+    fragment = await person.page("/tickets?q=vpn", headers=HTMX)
+    assert "<html" not in fragment and soup(fragment).select_one("#ticket-rows") is not None
+    full = soup(await person.page("/tickets?q=smoke"))
+    assert [r["data-ticket"] for r in full.select("tr[data-ticket]")] == ["1"]
+    assert full.find("input", attrs={"name": "q"})["value"] == "smoke"  # the box keeps what was typed
+    empty = soup(await person.page("/tickets?q=zebra", headers=HTMX))
+    assert empty.select("tr[data-ticket]") == [] and "No tickets" in empty.get_text()

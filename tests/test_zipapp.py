@@ -1,0 +1,101 @@
+"""Smoke test of the built zipapp, the file people download: copied to an empty folder with only an
+app.toml, `python3 helprealm.pyz serve` must start and serve the product.
+
+`make test` builds build/helprealm.pyz first. Run alone without a build, this test skips, except
+under CI=true, where a missing pyz is a failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import IN_CI, free_port
+from tests.helpers import soup
+
+PYZ = Path(__file__).resolve().parent.parent / "build" / "helprealm.pyz"
+
+
+@pytest.fixture(scope="module")
+def pyz() -> Path:
+    if not PYZ.exists():
+        if IN_CI:
+            pytest.fail(f"{PYZ} is missing: `make test` builds it with build/build.sh")
+        pytest.skip("build/helprealm.pyz not built (run `make build`)")
+    return PYZ
+
+
+def _python() -> str:
+    """The plain interpreter, not the venv's: the pyz must carry its own dependencies."""
+    return getattr(sys, "_base_executable", None) or sys.executable
+
+
+def _env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "HELPREALM_CONFIG")}
+    return env
+
+
+def test_pyz_holds_templates_static_and_entry_point(pyz):
+    names = set(zipfile.ZipFile(pyz).namelist())
+    assert "site-packages/app/templates/base.html" in names
+    assert "site-packages/app/static/js/htmx.min.js" in names
+    assert "site-packages/app/templates/mail/agent_reply.txt" in names
+    assert "site-packages/app/migrations/m0001_initial.py" in names
+    version = subprocess.run([_python(), str(pyz), "--version"], capture_output=True, text=True, env=_env(), timeout=120)
+    assert version.returncode == 0 and version.stdout.startswith("helprealm "), version.stderr
+
+
+def test_pyz_serves_from_an_empty_folder(pyz, tmp_path):
+    folder = tmp_path / "install"
+    folder.mkdir()
+    shutil.copy(pyz, folder / "helprealm.pyz")
+    port = free_port()
+    (folder / "app.toml").write_text(
+        f'[server]\nhost = "127.0.0.1"\nport = {port}\nbase_url = "http://127.0.0.1:{port}"\n'
+    )
+    created = subprocess.run(
+        [_python(), "helprealm.pyz", "create-workspace", "--company", "Zip Co", "--name", "Zed Admin",
+         "--email", "zed@zip.test", "--password", "zipped secret"],
+        cwd=folder, capture_output=True, text=True, env=_env(), timeout=120,
+    )
+    assert created.returncode == 0, created.stderr
+    public = next(line.split()[-1] for line in created.stdout.splitlines() if "Public page" in line)
+
+    server = subprocess.Popen([_python(), "helprealm.pyz", "serve"], cwd=folder, env=_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, f"server exited: {server.stdout.read()}"
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "no /healthz answer within 60 s"
+            time.sleep(0.1)
+        form = httpx.get(public, timeout=5)
+        assert form.status_code == 200
+        assert soup(form.text).find("form", attrs={"action": lambda a: a and a.endswith("/ticket/create")}) is not None
+        assert httpx.get(f"{base}/static/js/htmx.min.js", timeout=5).status_code == 200
+        login = httpx.get(f"{base}/login", timeout=5)
+        assert soup(login.text).find("input", attrs={"name": "password"}) is not None
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    # the data lands beside app.toml, as the config says
+    assert (folder / "data" / "helprealm.sqlite").exists()
+    assert (folder / "search_index").is_dir()
+    assert server.returncode in (0, -15), server.returncode
