@@ -10,8 +10,8 @@ import logging
 from pathlib import Path
 
 from app.search import events
-from app.search.indexer import IndexWriterTask, SearchIndex
-from app.search.query import Searcher, SearchResult
+from app.search.indexer import IndexWriterTask, SearchIndex, rebuild
+from app.search.query import Scope, Searcher, SearchResult
 from app.tickets.tables import Ticket
 
 log = logging.getLogger("helprealm.search")
@@ -25,6 +25,10 @@ class SearchService:
         self.ready = False
 
     async def start(self) -> None:
+        if not await asyncio.to_thread(self.index.is_current):
+            log.warning("The search index was written by an older version; rebuilding it")
+            count = await rebuild(self.index)
+            log.info("Search index rebuilt: %d tickets", count)
         ix = await asyncio.to_thread(self.index.open)
         self._searcher = await asyncio.to_thread(Searcher, ix)
         self.writer.start()
@@ -54,7 +58,10 @@ class SearchService:
         """Wait until every change so far is searchable."""
         await self.writer.idle()
 
-    async def search(self, workspace_id: int, text: str, limit: int = 25, offset: int = 0) -> SearchResult:
+    async def search(self, scope: Scope | int, text: str, limit: int = 25, offset: int = 0) -> SearchResult:
+        """Hits offset..offset+limit by relevance; `scope` is a Scope or a bare workspace id."""
         if self._searcher is None:
             return SearchResult(total=0)
-        return await asyncio.to_thread(self._searcher.search, workspace_id, text, limit, offset)
+        if isinstance(scope, int):
+            scope = Scope(workspace_id=scope)
+        return await asyncio.to_thread(self._searcher.search, scope, text, limit, offset)

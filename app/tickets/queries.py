@@ -35,6 +35,7 @@ class Page:
     total: int
     page: int
     per_page: int
+    more: bool = False  # a search with more hits than it counted: the list says "1000+"
 
     @property
     def pages(self) -> int:
@@ -65,24 +66,30 @@ async def list_tickets(
     page: int = 1,
     per_page: int = 25,
     status: int | None = None,
-    only_ids: list[int] | None = None,
 ) -> Page:
     where = _scope_filter(viewer, scope)
     if status is not None:
         where.append(Ticket.status == status)
-    if only_ids is not None:
-        where.append(Ticket.id.is_in(only_ids or [-1]))
     total = await Ticket.count().where(*where)
     page = max(1, min(page, max(1, -(-total // per_page))))
-    query = Ticket.select(*LIST_COLUMNS).where(*where)
-    if only_ids is not None:
-        rows = await query  # keep search relevance order below
-        order = {ticket_id: i for i, ticket_id in enumerate(only_ids)}
-        rows.sort(key=lambda r: order.get(r["id"], 0))
-        rows = rows[(page - 1) * per_page : page * per_page]
-    else:
-        rows = await query.order_by(Ticket.updated_at, ascending=False).limit(per_page).offset((page - 1) * per_page)
+    rows = await (
+        Ticket.select(*LIST_COLUMNS)
+        .where(*where)
+        .order_by(Ticket.updated_at, ascending=False)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
     return Page(rows=rows, total=total, page=page, per_page=per_page)
+
+
+async def rows_in_order(viewer: Viewer, scope: str, ticket_ids: list[int]) -> list[dict]:
+    """List rows for search hits, in the hits' order. Scoped again here: the index may lag a
+    change of group or assignee by a moment, the database never does."""
+    if not ticket_ids:
+        return []
+    rows = await Ticket.select(*LIST_COLUMNS).where(*_scope_filter(viewer, scope), Ticket.id.is_in(ticket_ids))
+    order = {ticket_id: i for i, ticket_id in enumerate(ticket_ids)}
+    return sorted(rows, key=lambda r: order[r["id"]])
 
 
 async def find_by_reference(viewer: Viewer, text: str) -> int | None:

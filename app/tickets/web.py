@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from app.accounts.viewer import Viewer
 from app.errors import ValidationFailed
 from app.portal.web import attachment_response
+from app.search.query import Scope
 from app.tickets import queries
 from app.tickets import service as tickets
 from app.tickets.files import Upload
@@ -51,19 +52,38 @@ async def ticket_list(request: Request, viewer: AgentViewer, which: Annotated[st
     """The list page; an HTMX request (search box, paging) gets only the rows."""
     scope = which if which in queries.SCOPES else "groups"
     q = q.strip()
-    only_ids = None
     if q:
         number = await queries.find_by_reference(viewer, q)
         if number is not None:  # an exact #N or hash jumps straight to the ticket
             url = f"/tickets/{number}"
             return Response(None, headers={"HX-Redirect": url}) if is_htmx(request) else Redirect(url, status_code=303)
-        result = await request.app.state.search.search(viewer.workspace_id, q, limit=500)
-        only_ids = [hit.ticket_id for hit in result.hits]
-    listing = await queries.list_tickets(viewer, scope=scope, page=max(1, page), per_page=PER_PAGE, only_ids=only_ids)
+        listing = await _search_page(request, viewer, scope, q, max(1, page))
+    else:
+        listing = await queries.list_tickets(viewer, scope=scope, page=max(1, page), per_page=PER_PAGE)
     context = {"listing": listing, "scope": scope, "q": q}
     if not is_htmx(request):
         context.update(await _layout(viewer))
     return render(request, "tickets/list.html", context, fragment="tickets/_rows.html")
+
+
+def _search_scope(viewer: Viewer, scope: str) -> Scope:
+    if scope == "mine":
+        return Scope(viewer.workspace_id, assignee_id=viewer.agent_id)
+    if scope == "groups":
+        return Scope(viewer.workspace_id, group_ids=tuple(sorted(viewer.group_ids)))
+    return Scope(viewer.workspace_id)
+
+
+async def _search_page(request: Request, viewer: Viewer, scope: str, q: str, page: int) -> queries.Page:
+    """One page of search hits, most relevant first; the index pages and filters, SQL fills rows."""
+    search, where = request.app.state.search, _search_scope(viewer, scope)
+    result = await search.search(where, q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    last_page = max(1, -(-result.total // PER_PAGE))
+    if page > last_page:  # a stale "next" link or a typed ?page=: show the last page instead
+        page = last_page
+        result = await search.search(where, q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    rows = await queries.rows_in_order(viewer, scope, [hit.ticket_id for hit in result.hits])
+    return queries.Page(rows=rows, total=result.total, page=page, per_page=PER_PAGE, more=result.more)
 
 
 async def _ticket_context(request: Request, viewer: Viewer, number: int) -> dict:

@@ -103,3 +103,88 @@ async def test_search_box_filters_the_rows(person: Person):
     assert full.find("input", attrs={"name": "q"})["value"] == "smoke"  # the box keeps what was typed
     empty = soup(await person.page("/tickets?q=zebra", headers=HTMX))
     assert empty.select("tr[data-ticket]") == [] and "No tickets" in empty.get_text()
+
+
+async def test_scopes_paging_and_counting_happen_in_the_index(database, settings, monkeypatch):
+    from app.accounts.tables import AgentGroup
+    from app.search import query
+    from app.search.query import Scope
+
+    acme, ann = await create_workspace(company="Acme", full_name="Ann Admin", email="ann@acme.test", password="correct horse")
+    other, _ = await create_workspace(company="Other", full_name="Otto Admin", email="otto@other.test", password="correct horse")
+    second = AgentGroup(workspace=acme["id"], name="2nd level", description="")
+    await second.save()
+    search = SearchService(settings.index_path)
+    await search.start()
+    try:
+        for i in range(30):
+            await _ticket(acme, f"Printer problem {i}", "The printer blinks.")
+        await _ticket(other, "Printer problem elsewhere", "Another tenant's printer.")
+        viewer = await load_viewer(ann["id"])
+        for number in (28, 29, 30):
+            await tickets.set_group(viewer, number, second.id)
+        for number in (1, 2):
+            await tickets.assign(viewer, number, ann["id"])
+        await search.idle()
+        default_group = next(g for g in viewer.group_ids)
+
+        everything = await search.search(Scope(acme["id"]), "printer", limit=25)
+        assert everything.total == 30 and len(everything.hits) == 25 and not everything.more
+        page_two = await search.search(Scope(acme["id"]), "printer", limit=25, offset=25)
+        assert page_two.total == 30 and len(page_two.hits) == 5
+        assert {h.number for h in everything.hits} | {h.number for h in page_two.hits} == set(range(1, 31))
+
+        in_default = await search.search(Scope(acme["id"], group_ids=(default_group,)), "printer", limit=50)
+        assert in_default.total == 27 and {h.number for h in in_default.hits} == set(range(1, 28))
+        in_second = await search.search(Scope(acme["id"], group_ids=(second.id,)), "printer", limit=50)
+        assert sorted(h.number for h in in_second.hits) == [28, 29, 30]
+        mine = await search.search(Scope(acme["id"], assignee_id=ann["id"]), "printer", limit=50)
+        assert sorted(h.number for h in mine.hits) == [1, 2]
+        # Another workspace's group id never opens Acme's tickets.
+        assert (await search.search(Scope(other["id"], group_ids=(default_group,)), "printer", limit=50)).total == 0
+
+        monkeypatch.setattr(query, "COUNT_CAP", 10)
+        capped = await search.search(Scope(acme["id"]), "printer", limit=5)
+        assert capped.total == 10 and capped.more and len(capped.hits) == 5
+    finally:
+        await search.stop()
+
+
+async def test_an_index_from_an_older_schema_is_rebuilt_on_start(database, settings):
+    from whoosh.fields import ID, NUMERIC, TEXT, Schema
+    from whoosh.filedb.filestore import FileStorage
+
+    acme, _ = await create_workspace(company="Acme", full_name="Ann Admin", email="ann@acme.test", password="correct horse")
+    await _ticket(acme, "Laptop request", "A new colleague needs a laptop.")
+    settings.index_path.mkdir(parents=True, exist_ok=True)
+    old = Schema(ticket_id=ID(stored=True, unique=True), workspace=ID(), number=NUMERIC(stored=True),
+                 subject=TEXT(stored=True), body=TEXT())
+    FileStorage(str(settings.index_path)).create_index(old).close()
+
+    search = SearchService(settings.index_path)
+    await search.start()
+    try:
+        assert search.index.is_current()
+        assert await _numbers(search, acme, "laptop") == [1]
+    finally:
+        await search.stop()
+
+
+async def test_search_pages_through_hits_and_keeps_the_scope(person: Person):
+    workspace, _ = await workspace_with_admin()
+    customer = Person(person.client)
+    for i in range(27):
+        await open_ticket(customer, workspace, subject=f"Printer trouble {i}", text="The printer blinks.")
+    await login(person)
+
+    assert len(await _rows_when_indexed(person, "/tickets?scope=all&q=printer", expected=25)) == 25
+    page = soup(await person.page("/tickets?scope=all&q=printer&page=2", headers=HTMX))
+    assert len(page.select("tr[data-ticket]")) == 2
+    assert "Showing 26 to 27 of 27 entries" in page.select_one(".pager").get_text(" ", strip=True)
+    assert page.select_one(".pager a[rel=prev]")["href"] == "/tickets?scope=all&q=printer&page=1"
+    # A page past the end shows the last page rather than nothing.
+    beyond = soup(await person.page("/tickets?scope=all&q=printer&page=9"))
+    assert len(beyond.select("tr[data-ticket]")) == 2 and "Page 2 of 2" in beyond.get_text()
+    # "My tickets": nothing is assigned to Ann yet, so the search finds nothing there.
+    mine = soup(await person.page("/tickets?scope=mine&q=printer", headers=HTMX))
+    assert mine.select("tr[data-ticket]") == [] and "No tickets match" in mine.get_text()
