@@ -7,7 +7,6 @@ import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig

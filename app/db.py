@@ -182,7 +182,10 @@ ENGINE = HelpRealmEngine()
 
 
 def configure(db_path: Path) -> HelpRealmEngine:
+    from app.cache import clear_all
+
     ENGINE.path = str(db_path)
+    clear_all()  # cached rows belong to the database they came from
     return ENGINE
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from app.accounts.tables import Agent, AgentGroup
 from app.accounts.viewer import Viewer
+from app.cache import TTLCache
 from app.errors import NotFound
 from app.tickets.status import Status
 from app.tickets.tables import Attachment, Ticket, TicketType, TimelineEntry
@@ -190,5 +191,28 @@ async def dashboard_counts(viewer: Viewer) -> dict:
     }
 
 
+_ticket_types: TTLCache[list[dict]] = TTLCache("ticket types")
+
+
 async def ticket_types(workspace_id: int) -> list[dict]:
-    return await TicketType.select(TicketType.id, TicketType.name).where(TicketType.workspace == workspace_id).order_by(TicketType.id)
+    """The workspace's ticket types (cached: the public form and every new ticket read them;
+    whatever changes types calls `_ticket_types.invalidate(workspace_id)`)."""
+    return await _ticket_types.get(
+        workspace_id,
+        lambda: TicketType.select(TicketType.id, TicketType.name).where(TicketType.workspace == workspace_id).order_by(TicketType.id),
+    )
+
+
+_default_groups: TTLCache[dict] = TTLCache("default group")
+
+
+async def default_group_id(workspace_id: int) -> int | None:
+    """Where new tickets go (cached: read by every new ticket; whatever changes which group is
+    the default calls `_default_groups.invalidate(workspace_id)`)."""
+    row = await _default_groups.get(
+        workspace_id,
+        lambda: AgentGroup.select(AgentGroup.id)
+        .where(AgentGroup.workspace == workspace_id, AgentGroup.is_default == True)  # noqa: E712
+        .first(),
+    )
+    return row["id"] if row else None

@@ -21,7 +21,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.links import Links
 from app.mail import messages
 from app.search import events as search_events
-from app.tickets import files
+from app.tickets import files, queries
 from app.tickets.status import MANUAL_STATUSES, PRIORITIES, Status
 from app.tickets.tables import Attachment, Ticket, TicketType, TimelineEntry
 from app.validation import FieldErrors
@@ -106,7 +106,7 @@ def _clean_text(errors: FieldErrors, data: dict, field: str = "text", label: str
 
 async def validate_new_ticket(workspace: dict, data: dict, extra_errors: dict | None = None) -> dict:
     """Check a new ticket's fields; raise ValidationFailed listing every problem (plus extra_errors)."""
-    types = {row["id"] for row in await TicketType.select(TicketType.id).where(TicketType.workspace == workspace["id"])}
+    types = {row["id"] for row in await queries.ticket_types(workspace["id"])}
     errors = FieldErrors()
     fields = {
         "name": errors.text(data, "name", "Name", max_len=200),
@@ -137,10 +137,8 @@ async def create_ticket(
 
     needs_confirmation = workspace["confirm_email"] and source in ("web", "api")
     token, digest = new_token() if needs_confirmation else (None, None)
+    group_id = await queries.default_group_id(workspace["id"])  # read before taking the write lock
     async with write():
-        group = await AgentGroup.select(AgentGroup.id).where(
-            AgentGroup.workspace == workspace["id"], AgentGroup.is_default == True  # noqa: E712
-        ).first()
         last = await Ticket.raw("SELECT COALESCE(MAX(number), 0) AS n FROM ticket WHERE workspace = {}", workspace["id"])
         ticket = Ticket(
             workspace=workspace["id"],
@@ -153,7 +151,7 @@ async def create_ticket(
             ticket_type=type_id,
             prio=prio,
             status=int(Status.AWAITING_CONFIRMATION if needs_confirmation else Status.OPEN),
-            group=group["id"] if group else None,
+            group=group_id,
             confirmation_token_hash=digest,
             created_by_agent=agent.agent_id if agent else None,
         )

@@ -5,12 +5,17 @@ from __future__ import annotations
 import secrets
 
 from app.accounts.tables import Agent, AgentGroup, GroupMember
+from app.cache import TTLCache
 from app.errors import NotFound
 from app.tickets.tables import TicketType
 from app.workspaces.tables import Workspace
 
 DEFAULT_GROUP = "1st level group"
 DEFAULT_TICKET_TYPES = ("Service Request", "Incident", "Change")
+
+# Workspace rows by key and by id (every public request and every agent page reads one).
+_by_key: TTLCache[dict] = TTLCache("workspace by key")
+_by_id: TTLCache[dict] = TTLCache("workspace by id")
 
 
 async def create_workspace_rows(
@@ -41,18 +46,36 @@ async def create_workspace_rows(
 
 
 async def get_by_key(key: str) -> dict:
+    """The workspace row (a copy: callers may add to it)."""
     if len(key) != 32:
         raise NotFound("No such workspace.")
-    row = await Workspace.select().where(Workspace.key == key).first()
+    row = await _by_key.get(key, lambda: Workspace.select().where(Workspace.key == key).first())
     if row is None:
         raise NotFound("No such workspace.")
-    return row
+    return dict(row)
 
 
 async def get_by_id(workspace_id: int) -> dict:
+    row = await _by_id.get(workspace_id, lambda: Workspace.select().where(Workspace.id == workspace_id).first())
+    if row is None:
+        raise NotFound("No such workspace.")
+    return dict(row)
+
+
+async def update_settings(workspace_id: int, **values) -> dict:
+    """Change a workspace's own columns (name, success_message, confirm_email...); the one write
+    path for them, so the cached rows are dropped with the change."""
+    unknown = set(values) - {column._meta.name for column in Workspace._meta.columns}
+    if unknown or "id" in values or "key" in values:
+        raise ValueError(f"not workspace settings: {sorted(unknown | ({'id', 'key'} & set(values)))}")
+    await Workspace.update({getattr(Workspace, name): value for name, value in values.items()}).where(
+        Workspace.id == workspace_id
+    )
     row = await Workspace.select().where(Workspace.id == workspace_id).first()
     if row is None:
         raise NotFound("No such workspace.")
+    _by_id.invalidate(workspace_id)
+    _by_key.invalidate(row["key"])
     return row
 
 

@@ -4,7 +4,7 @@ from app.accounts.tables import WebSession
 from app.mail.tables import OutboxMail
 from app.tickets.status import Status
 from app.tickets.tables import Attachment, Ticket, TimelineEntry
-from app.workspaces.tables import Workspace
+from app.workspaces.service import update_settings
 from tests.helpers import HTMX, Person, csrf_from, field_error, soup
 from tests.journeys import open_ticket, workspace_with_admin
 
@@ -41,7 +41,8 @@ async def test_customer_opens_ticket_and_gets_mail_with_permalink(person: Person
 
 async def test_success_message_is_the_workspace_one(person: Person):
     workspace, _ = await workspace_with_admin()
-    await Workspace.update({Workspace.success_message: "Thanks, we are on it!"}).where(Workspace.id == workspace["id"])
+    await person.page(f"/{workspace['key']}/")  # the workspace row is cached now...
+    await update_settings(workspace["id"], success_message="Thanks, we are on it!")  # ...and dropped here
     html = await person.submit(f"/{workspace['key']}/", f"/{workspace['key']}/ticket/create", {
         "name": "Sally", "email": "sally@customer.test", "subject": "Hello there", "text": "Text", "type": "1", "prio": "1"},
         captcha=True)
@@ -89,8 +90,7 @@ async def test_second_ticket_too_soon_is_refused(app, person: Person):
 
 async def test_confirmation_flow(person: Person):
     workspace, _ = await workspace_with_admin()
-    await Workspace.update({Workspace.confirm_email: True}).where(Workspace.id == workspace["id"])
-    workspace["confirm_email"] = True
+    workspace = await update_settings(workspace["id"], confirm_email=True)
     ticket = await open_ticket(person, workspace)
     assert ticket["status"] == Status.AWAITING_CONFIRMATION
     mail = await OutboxMail.select().where(OutboxMail.purpose == "ticket_created").first()
