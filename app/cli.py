@@ -35,7 +35,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from app.asgi import create_app
+    from app.system.memory import tune_malloc
 
+    tune_malloc()
     settings = _settings(args)
     if args.host or args.port:
         settings = settings.replace(server={k: v for k, v in (("host", args.host), ("port", args.port)) if v})

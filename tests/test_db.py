@@ -65,3 +65,20 @@ async def test_reader_sees_committed_writes_only(database):
         # a plain select inside the transaction runs on the transaction's connection
         assert await Workspace.count() == 1
     assert await Workspace.count() == 1
+
+
+async def test_migrate_runs_pending_migrations_once(tmp_path):
+    from app.migrate import applied_ids, checked_in_ids, pending
+
+    db.configure(tmp_path / "fresh.sqlite")
+    try:
+        ids = checked_in_ids()
+        assert len(ids) >= 2  # read from the files: m0001_initial, m0002_composite_indexes, ...
+        assert await pending() == ids  # an empty file has everything pending
+        report = await migrate()
+        assert "No migrations need to be run" not in report
+        assert await applied_ids() == ids and await pending() == set()
+        assert await migrate() == "No migrations need to be run"  # the runner is not even started
+        assert await Workspace.count() == 0  # and the tables are there
+    finally:
+        await db.ENGINE.close()
