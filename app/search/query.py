@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 
 from whoosh import index as whoosh_index
-from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
+from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser
 from whoosh.query import Term
 
 MAX_QUERY_LENGTH = 200
@@ -55,8 +55,10 @@ class Searcher:
         self._lock = threading.Lock()
         self._searcher = ix.searcher()
         self._allowed: dict[Scope, set[int]] = {}  # docnums per scope, for the current searcher
-        # OrGroup with a factor: any word may match, documents matching more words rank higher.
-        self._parser = MultifieldParser(["subject", "body"], ix.schema, group=OrGroup.factory(0.9))
+        # Every word must match (in the subject or the text), as in most search boxes; `OR` is
+        # there for more. Matching any word scored nearly every ticket for two common words
+        # (113 ms at 10,000 tickets against 50 ms).
+        self._parser = MultifieldParser(["subject", "body"], ix.schema, group=AndGroup)
         self._parser.add_plugin(FuzzyTermPlugin())  # `printr~` finds "printer"
 
     def _docs(self, fieldname: str, value: int) -> set[int]:

@@ -45,6 +45,9 @@ async def test_index_follows_the_ticket_service_and_stays_in_its_workspace(datab
         assert await _numbers(search, other, "printer") == [1]  # its own #1, not Acme's
         assert await _numbers(search, acme, "printers") == [1]  # stemming
         assert await _numbers(search, acme, "invoce~") == [2]  # fuzzy, as the hint says
+        assert await _numbers(search, acme, "smoke printer") == [1]  # every word must match...
+        assert await _numbers(search, acme, "printer invoice") == []
+        assert sorted(await _numbers(search, acme, "printer OR invoice")) == [1, 2]  # ...unless OR
         assert await _numbers(search, acme, "") == []
         assert await _numbers(search, acme, "nothing-like-this") == []
 
