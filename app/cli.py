@@ -31,6 +31,19 @@ async def _with_database(settings: Settings, work):
         await db.ENGINE.close()
 
 
+def with_address_overrides(settings: Settings, host: str | None, port: int | None) -> Settings:
+    """`serve --host/--port`. A base_url that only repeats the configured address follows the
+    override, so printed and mailed links point where the server listens; a real public URL
+    (a proxy's) stays as it is."""
+    if not (host or port):
+        return settings
+    server = settings.server
+    overrides: dict = {k: v for k, v in (("host", host), ("port", port)) if v}
+    if server.base_url.rstrip("/") == f"http://{server.host}:{server.port}":
+        overrides["base_url"] = f"http://{overrides.get('host', server.host)}:{overrides.get('port', server.port)}"
+    return settings.replace(server=overrides)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -38,9 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from app.system.memory import tune_malloc
 
     tune_malloc()
-    settings = _settings(args)
-    if args.host or args.port:
-        settings = settings.replace(server={k: v for k, v in (("host", args.host), ("port", args.port)) if v})
+    settings = with_address_overrides(_settings(args), args.host, args.port)
     if args.demo:
         from app.demo import seed_if_empty
 

@@ -71,3 +71,15 @@ def test_bad_config_says_what_is_wrong(tmp_path, text, message):
 def test_missing_named_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_serve_port_override_moves_a_default_base_url_but_not_a_public_one():
+    from app.cli import with_address_overrides
+    from app.config import Settings
+
+    local = with_address_overrides(Settings(), None, 9123)
+    assert (local.server.port, local.server.base_url) == (9123, "http://127.0.0.1:9123")
+    public = Settings().replace(server={"base_url": "https://help.example.com"})
+    moved = with_address_overrides(public, "0.0.0.0", 9123)
+    assert (moved.server.host, moved.server.port, moved.server.base_url) == ("0.0.0.0", 9123, "https://help.example.com")
+    assert with_address_overrides(public, None, None) is public
