@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -16,12 +15,6 @@ from tests.helpers import Person
 pytest_plugins = ["tests.fixtures.smtp"]
 
 IN_CI = os.environ.get("CI") == "true"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

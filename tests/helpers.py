@@ -4,12 +4,20 @@ captcha) and shortcuts for the common journeys."""
 from __future__ import annotations
 
 import re
+import socket
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup
 from litestar.testing import AsyncTestClient
 
 HTMX = {"HX-Request": "true"}
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (servers the tests start bind to it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def soup(html: str) -> BeautifulSoup:

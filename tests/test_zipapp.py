@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import IN_CI, free_port
+from tests.conftest import IN_CI
+from tests.helpers import free_port
 from tests.helpers import soup
 
 PYZ = Path(__file__).resolve().parent.parent / "build" / "helprealm.pyz"

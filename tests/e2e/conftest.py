@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.smtp import SMTPServer
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -101,12 +101,6 @@ _STATE: dict = {}
 
 
 # -- the installation ---------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -194,7 +188,7 @@ def installation(tmp_path_factory) -> Iterator[Installation]:
     folder = tmp_path_factory.mktemp("helprealm-e2e")
     smtp = SMTPServer()
     smtp.controller.start()
-    port = _free_port()
+    port = free_port()
     config = _write_config(folder, port, smtp.port)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("HELPREALM_CONFIG", None)

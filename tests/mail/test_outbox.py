@@ -12,7 +12,7 @@ from app.db import write
 from app.mail import messages
 from app.mail.outbox import OutboxSender, enqueue, retry_delay
 from app.mail.tables import MailAttempt, OutboxMail
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 
 def _mail_settings(port: int, **extra) -> MailSettings:
