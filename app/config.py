@@ -23,12 +23,14 @@ class ServerSettings:
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = ""
     trusted_proxy_header: str = ""
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)
 class StorageSettings:
     data_dir: str = "data"
     index_dir: str = "search_index"
+    read_connections: int = 3
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class LimitsSettings:
     ticket_wait_seconds: float = 10.0
     login_attempts_per_minute: int = 10
     upload_max_bytes: int = 10 * 1024 * 1024
+    attachments_per_ticket: int = 50
+    attachment_bytes_per_ticket: int = 100 * 1024 * 1024
+    customer_posts_per_minute: int = 10
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,8 @@ def settings_from_dict(raw: dict, root: str = ".") -> Settings:
         unknown = set(values) - set(known)
         if unknown:
             raise ConfigError(f"unknown key(s) in [{name}]: {', '.join(sorted(unknown))}")
+        # TOML arrays become tuples: settings are frozen and compared whole.
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
         sections[name] = cls(**values)
     unknown_sections = set(raw) - set(SECTIONS)
     if unknown_sections:
