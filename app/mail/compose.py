@@ -1,12 +1,31 @@
-"""Turn an outbox row into the e-mail that goes on the wire."""
+"""Turn an outbox row into the e-mail that goes on the wire.
+
+`build_message` defends itself against what it is given: header values are made single-line (a
+line break in a customer's subject or name must neither stop the mail nor inject a header), and
+internationalised domains are sent in their ASCII (punycode) form, which every SMTP server accepts.
+"""
 
 from __future__ import annotations
 
+import re
 import secrets
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
+
+# The `idna` package (IDNA 2008 with the UTS #46 mapping, as browsers and email-validator use) and
+# not Python's "idna" codec, which is IDNA 2003: it turns "straße.de" into "strasse.de", someone
+# else's domain. The package comes with email-validator, one of our dependencies.
+import idna
 
 from app.config import MailSettings
+
+# Every character of Unicode's categories Cc (controls: CR, LF, VT, FF, NEL U+0085, NUL, ESC, tab)
+# Zl (U+2028) and Zp (U+2029). Python's email package refuses the line breaks among them in a
+# header (the mail could not be built) and passes the other controls through to the wire.
+_NOT_IN_A_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# A field name is printable ASCII without a colon (RFC 5322 §2.2).
+_FIELD_NAME = re.compile(r"[!-9;-~]+")
 
 
 def new_message_id(domain: str, purpose: str) -> str:
@@ -19,19 +38,59 @@ def thread_id(ticket_hash: str, domain: str) -> str:
     return f"<ticket.{ticket_hash}@{domain}>"
 
 
+def single_line(value: str) -> str:
+    """`value` fit for a header: each run of line breaks and control characters becomes one space
+    (so "a\\r\\nb" reads "a b"), and the ends are trimmed."""
+    if not isinstance(value, str):
+        raise TypeError(f"a header value must be text, not {type(value).__name__}: {value!r:.80}")
+    return _NOT_IN_A_HEADER.sub(" ", value).strip()
+
+
+def ascii_domain(domain: str) -> str:
+    """The domain as an SMTP server without SMTPUTF8 accepts it: "bücher.example" becomes
+    "xn--bcher-kva.example". ASCII domains (including "localhost" and "[127.0.0.1]") pass as they
+    are; a name IDNA refuses raises idna.IDNAError (the attempt fails and says why)."""
+    if domain.isascii():
+        return domain
+    return idna.encode(domain, uts46=True).decode("ascii")
+
+
+def ascii_address(address: Address) -> Address:
+    """`address` with its domain in ASCII. A non-ASCII local part ("jörg@") has no ASCII form: it
+    is left for the server's SMTPUTF8, and a server without it refuses the attempt."""
+    return Address(address.display_name, address.username, ascii_domain(address.domain))
+
+
+def envelope(message: EmailMessage) -> tuple[str, list[str]]:
+    """MAIL FROM and RCPT TO for a message made by `build_message` (its addresses are already
+    ASCII wherever they can be)."""
+    [sender] = message["From"].addresses
+    recipients = [address.addr_spec for address in message["To"].addresses]
+    if not recipients:
+        raise ValueError(f"no recipient address in {message['To']!r}")
+    return sender.addr_spec, recipients
+
+
 def build_message(mail: dict, settings: MailSettings) -> EmailMessage:
-    """`mail` is an OutboxMail row (headers loaded as JSON)."""
+    """`mail` is an OutboxMail row (headers loaded as JSON). Raises on what cannot be mended (an
+    invalid header name, a value that is not text, a domain IDNA refuses): the sender counts
+    that as a failed attempt of this one mail."""
     message = EmailMessage()
-    message["From"] = formataddr((settings.from_name, settings.from_address))
-    message["To"] = mail["to_address"]
-    message["Subject"] = mail["subject"]
-    message["Message-ID"] = mail["message_id"]
+    message["From"] = ascii_address(Address(single_line(settings.from_name), addr_spec=settings.from_address))
+    # Parse the recipient ("Name <addr>" or a bare address) with the email package's own parser,
+    # then rebuild each address with an ASCII domain.
+    message["To"] = single_line(mail["to_address"])
+    message.replace_header("To", [ascii_address(address) for address in message["To"].addresses])
+    message["Subject"] = single_line(mail["subject"])
+    message["Message-ID"] = single_line(mail["message_id"])
     message["Date"] = format_datetime(mail["created_at"])
     # Tell vacation responders and other robots not to answer (RFC 3834), and Exchange as well.
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
     for name, value in (mail.get("headers") or {}).items():
-        message[name] = value
+        if not _FIELD_NAME.fullmatch(name):
+            raise ValueError(f"invalid header name {name!r:.80}")
+        message[name] = single_line(value)
     message.set_content(mail["body_text"])
     if mail.get("body_html"):
         message.add_alternative(mail["body_html"], subtype="html")
