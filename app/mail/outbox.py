@@ -4,19 +4,24 @@ the sender loop hands rows to SMTP, retries with backoff and records each attemp
 A crash between commit and send loses nothing: the row stays pending and the next loop sends it.
 The SMTP conversation happens outside any database transaction, so a slow mail server never
 holds SQLite's write lock.
+
+Whatever goes wrong with one mail (a header it cannot carry, an address the server refuses, a bug
+while building it) is a failed attempt of that mail only; the loop goes on with the next.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import aiosmtplib
 
+from app import clock
 from app.config import MailSettings
 from app.db import write
-from app.mail.compose import build_message, new_message_id
+from app.mail.compose import build_message, envelope, new_message_id
 from app.mail.tables import MailAttempt, OutboxMail
 
 log = logging.getLogger("helprealm.mail")
@@ -25,9 +30,10 @@ BATCH = 20
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+# Failures we expect from a mail server or the network (TimeoutError is an OSError); anything else
+# is logged with its traceback.
+_SMTP_ERRORS = (aiosmtplib.SMTPException, OSError)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -48,7 +54,7 @@ async def enqueue(
     headers: dict | None = None,
 ) -> dict:
     """Add a mail to the outbox. Call inside the caller's write transaction."""
-    now = _now()
+    now = clock.now()
     row = OutboxMail(
         workspace=workspace_id,
         ticket=ticket_id,
@@ -59,7 +65,7 @@ async def enqueue(
         body_html=html,
         message_id=new_message_id(domain, purpose),
         headers=headers or {},
-        status="pending",
+        status=PENDING,
         attempts=0,
         next_attempt_at=now,
         created_at=now,
@@ -79,20 +85,25 @@ class OutboxSender:
         return bool(self.settings.smtp_host)
 
     async def _due(self) -> list[dict]:
+        # Headers stay JSON text here and are decoded per mail, so one corrupt row cannot fail the
+        # whole batch (and with it every mail behind it).
         return (
             await OutboxMail.select()
-            .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= _now())
+            .where(OutboxMail.status == PENDING, OutboxMail.next_attempt_at <= clock.now())
             .order_by(OutboxMail.id)
             .limit(BATCH)
-            .output(load_json=True)
         )
 
     async def _send(self, mail: dict) -> str:
-        """Send one mail; return "" on success or the error text."""
+        """Build and send one mail; return "" on success or the error text."""
         s = self.settings
         try:
+            message = build_message({**mail, "headers": json.loads(mail["headers"] or "{}")}, s)
+            sender, recipients = envelope(message)
             await aiosmtplib.send(
-                build_message(mail, s),
+                message,
+                sender=sender,
+                recipients=recipients,
                 hostname=s.smtp_host,
                 port=s.smtp_port,
                 username=s.smtp_username or None,
@@ -102,20 +113,27 @@ class OutboxSender:
                 timeout=30,
             )
             return ""
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
-            return f"{type(exc).__name__}: {exc}"[:1000]
+        except _SMTP_ERRORS as exc:
+            return _error_text(exc)
+        except Exception as exc:  # a mail we could not build, or a bug: this mail fails, the rest go on
+            log.exception("Could not build or send mail %s", mail["id"])
+            return _error_text(exc)
 
     async def _record(self, mail: dict, error: str) -> None:
-        now = _now()
+        """Store the outcome of one attempt. A failure is retried after the backoff until
+        `max_attempts`, then the mail is failed."""
+        now = clock.now()
         attempts = mail["attempts"] + 1
+        where = f"Mail {mail['id']} to {mail['to_address']}"
         if not error:
-            values = {OutboxMail.status: "sent", OutboxMail.sent_at: now, OutboxMail.last_error: ""}
+            values = {OutboxMail.status: SENT, OutboxMail.sent_at: now, OutboxMail.last_error: ""}
         elif attempts >= self.settings.max_attempts:
-            values = {OutboxMail.status: "failed", OutboxMail.last_error: error}
-            log.error("Giving up on mail %s to %s after %d attempts: %s", mail["id"], mail["to_address"], attempts, error)
+            values = {OutboxMail.status: FAILED, OutboxMail.last_error: error}
+            log.error("%s: giving up after %d attempts: %s", where, attempts, error)
         else:
-            values = {OutboxMail.next_attempt_at: now + retry_delay(attempts), OutboxMail.last_error: error}
-            log.warning("Mail %s to %s failed (attempt %d), will retry: %s", mail["id"], mail["to_address"], attempts, error)
+            retry_at = now + retry_delay(attempts)
+            values = {OutboxMail.status: PENDING, OutboxMail.next_attempt_at: retry_at, OutboxMail.last_error: error}
+            log.warning("%s failed (attempt %d), will retry: %s", where, attempts, error)
         values[OutboxMail.attempts] = attempts
         async with write():
             await OutboxMail.update(values).where(OutboxMail.id == mail["id"])
@@ -125,24 +143,29 @@ class OutboxSender:
         """Send what is due; return how many mails were tried."""
         if not self.enabled:
             return 0
-        due = await self._due()
-        for mail in due:
+        tried = 0
+        for mail in await self._due():
             await self._record(mail, await self._send(mail))
-        return len(due)
+            tried += 1
+        return tried
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         if not self.enabled:
             await stop.wait()
             return
         while not stop.is_set():
+            tried = 0
             try:
                 tried = await self.run_once()
-            except Exception:  # keep the loop alive; the rows stay pending and are tried again
+            except Exception:  # keep the loop alive (a database error); pending rows are tried again
                 log.exception("Outbox sender failed; retrying")
-                tried = 0
             if tried == BATCH:
                 continue  # more may be due right away
             try:
                 await asyncio.wait_for(stop.wait(), timeout=self.settings.send_interval_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:1000]
