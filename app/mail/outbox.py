@@ -1,9 +1,12 @@
 """The outbox: every mail is a row first, written in the transaction of the change that causes it;
 the sender loop hands rows to SMTP, retries with backoff and records each attempt.
 
-A crash between commit and send loses nothing: the row stays pending and the next loop sends it.
-The SMTP conversation happens outside any database transaction, so a slow mail server never
-holds SQLite's write lock.
+A row goes pending -> sending -> sent (or back to pending with a later retry time, or failed after
+`max_attempts`). "sending" is committed in its own short write before the SMTP call and the outcome
+in another after it, so the SMTP conversation is outside any transaction (a slow mail server never
+holds SQLite's write lock). A crash loses nothing: a row still "sending" at the next start is put
+back to pending by `recover()`. The price is that a crash between the server's 250 and the second
+write delivers that one mail twice; the mails after it were never claimed.
 
 Whatever goes wrong with one mail (a header it cannot carry, an address the server refuses, a bug
 while building it) is a failed attempt of that mail only; the loop goes on with the next.
@@ -14,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiosmtplib
 
@@ -30,7 +33,8 @@ BATCH = 20
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+INTERRUPTED = "Interrupted: the sender stopped during this attempt; the mail may have been delivered"
 # Failures we expect from a mail server or the network (TimeoutError is an OSError); anything else
 # is logged with its traceback.
 _SMTP_ERRORS = (aiosmtplib.SMTPException, OSError)
@@ -94,6 +98,16 @@ class OutboxSender:
             .limit(BATCH)
         )
 
+    async def _claim(self, mail: dict) -> bool:
+        """Mark the mail "sending" in its own committed write; False if it is no longer pending."""
+        async with write():
+            claimed = (
+                await OutboxMail.update({OutboxMail.status: SENDING})
+                .where(OutboxMail.id == mail["id"], OutboxMail.status == PENDING)
+                .returning(OutboxMail.id)
+            )
+        return bool(claimed)
+
     async def _send(self, mail: dict) -> str:
         """Build and send one mail; return "" on success or the error text."""
         s = self.settings
@@ -119,9 +133,9 @@ class OutboxSender:
             log.exception("Could not build or send mail %s", mail["id"])
             return _error_text(exc)
 
-    async def _record(self, mail: dict, error: str) -> None:
-        """Store the outcome of one attempt. A failure is retried after the backoff until
-        `max_attempts`, then the mail is failed."""
+    async def _record(self, mail: dict, error: str, *, retry_at: datetime | None = None) -> None:
+        """Store the outcome of one attempt. A failure is retried at `retry_at` (default: after the
+        backoff) until `max_attempts`, then the mail is failed."""
         now = clock.now()
         attempts = mail["attempts"] + 1
         where = f"Mail {mail['id']} to {mail['to_address']}"
@@ -131,7 +145,7 @@ class OutboxSender:
             values = {OutboxMail.status: FAILED, OutboxMail.last_error: error}
             log.error("%s: giving up after %d attempts: %s", where, attempts, error)
         else:
-            retry_at = now + retry_delay(attempts)
+            retry_at = retry_at or now + retry_delay(attempts)
             values = {OutboxMail.status: PENDING, OutboxMail.next_attempt_at: retry_at, OutboxMail.last_error: error}
             log.warning("%s failed (attempt %d), will retry: %s", where, attempts, error)
         values[OutboxMail.attempts] = attempts
@@ -139,12 +153,30 @@ class OutboxSender:
             await OutboxMail.update(values).where(OutboxMail.id == mail["id"])
             await MailAttempt(mail=mail["id"], ok=not error, error=error, attempted_at=now).save()
 
+    async def recover(self) -> int:
+        """Put mails a crash left "sending" back to pending, due now; return how many.
+
+        Call once at start, before sending (`run_forever` does): a row is "sending" only while
+        this process talks to the server, so at start every such row was interrupted. The
+        interruption counts as a failed attempt, so a mail that kills the sender each time it is
+        tried is failed after `max_attempts` instead of stopping all mail forever. It is due at
+        once, without backoff: the cause was most likely the process, not the mail."""
+        async with write():
+            interrupted = await OutboxMail.select(
+                OutboxMail.id, OutboxMail.to_address, OutboxMail.attempts
+            ).where(OutboxMail.status == SENDING)
+            for mail in interrupted:
+                await self._record(mail, INTERRUPTED, retry_at=clock.now())
+        return len(interrupted)
+
     async def run_once(self) -> int:
         """Send what is due; return how many mails were tried."""
         if not self.enabled:
             return 0
         tried = 0
         for mail in await self._due():
+            if not await self._claim(mail):
+                continue  # another sender took it meanwhile
             await self._record(mail, await self._send(mail))
             tried += 1
         return tried
@@ -153,9 +185,13 @@ class OutboxSender:
         if not self.enabled:
             await stop.wait()
             return
+        recovered = False
         while not stop.is_set():
             tried = 0
             try:
+                if not recovered:
+                    await self.recover()
+                    recovered = True
                 tried = await self.run_once()
             except Exception:  # keep the loop alive (a database error); pending rows are tried again
                 log.exception("Outbox sender failed; retrying")
