@@ -18,8 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI
-from tests.helpers import free_port
-from tests.helpers import soup
+from tests.helpers import free_port, soup
 
 PYZ = Path(__file__).resolve().parent.parent / "build" / "helprealm.pyz"
 
@@ -51,7 +50,9 @@ def test_pyz_holds_templates_static_and_entry_point(pyz):
     assert "site-packages/app/migrations/m0001_initial.py" in names
     # git-ignored build output: only in the wheel because pyproject.toml declares it a hatch artifact
     assert "site-packages/app/locale/en/LC_MESSAGES/messages.mo" in names
-    version = subprocess.run([_python(), str(pyz), "--version"], capture_output=True, text=True, env=_env(), timeout=120)
+    version = subprocess.run(
+        [_python(), str(pyz), "--version"], capture_output=True, text=True, env=_env(), timeout=120
+    )
     assert version.returncode == 0 and version.stdout.startswith("helprealm "), version.stderr
 
 
