@@ -18,8 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI
-from tests.helpers import free_port
-from tests.helpers import soup
+from tests.helpers import free_port, soup
 
 PYZ = Path(__file__).resolve().parent.parent / "build" / "helprealm.pyz"
 
@@ -49,8 +48,26 @@ def test_pyz_holds_templates_static_and_entry_point(pyz):
     assert "site-packages/app/static/js/htmx.min.js" in names
     assert "site-packages/app/templates/mail/agent_reply.txt" in names
     assert "site-packages/app/migrations/m0001_initial.py" in names
-    version = subprocess.run([_python(), str(pyz), "--version"], capture_output=True, text=True, env=_env(), timeout=120)
+    # git-ignored build output: only in the wheel because pyproject.toml declares it a hatch artifact
+    assert "site-packages/app/locale/en/LC_MESSAGES/messages.mo" in names
+    version = subprocess.run(
+        [_python(), str(pyz), "--version"], capture_output=True, text=True, env=_env(), timeout=120
+    )
     assert version.returncode == 0 and version.stdout.startswith("helprealm "), version.stderr
+
+
+def test_pyz_loads_its_compiled_catalog(pyz, tmp_path):
+    """The app inside the pyz finds app/locale in its extracted package, not an English fallback."""
+    probe = (
+        "from app import i18n; from babel.support import Translations; "
+        "print(isinstance(i18n.translations_for('en'), Translations), i18n.LOCALE_DIR)"
+    )
+    run = subprocess.run([_python(), str(pyz), "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                         env={**_env(), "SHIV_INTERPRETER": "1"}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    found, locale_dir = run.stdout.split(maxsplit=1)
+    assert found == "True", run.stdout
+    assert Path(locale_dir.strip()).parts[-3:] == ("site-packages", "app", "locale"), locale_dir
 
 
 def test_pyz_serves_from_an_empty_folder(pyz, tmp_path):

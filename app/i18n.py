@@ -1,0 +1,124 @@
+"""Translation plumbing: every user-visible string goes through the functions here (CONVENTIONS rule 6).
+
+The language is a property of the request (or background task) being served, never of the process:
+it lives in a context variable, so two concurrent requests can render in two languages, and a task
+started inside `use_locale(...)` inherits it. Catalogs are compiled `.mo` files inside the package
+(`app/locale/<code>/LC_MESSAGES/messages.mo`), which works from a checkout, an editable install and
+the zipapp alike. The `.mo` files are build outputs (`make catalogs`, `build/build.sh`); when one is
+missing, as in a checkout nobody compiled, every string falls back to its English msgid.
+
+Formatting follows Jinja's newstyle gettext: named `%`-style variables, `gettext("Hi %(name)s",
+name=x)`, and `num` for plurals, so a msgid reads the same in Python and in templates.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+import jinja2
+from babel.support import LazyProxy, NullTranslations, Translations
+
+DEFAULT_LOCALE = "en"
+DOMAIN = "messages"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+_current_locale: ContextVar[str] = ContextVar("helprealm_locale", default=DEFAULT_LOCALE)
+
+
+def current_locale() -> str:
+    """The locale code of the request or task running now (DEFAULT_LOCALE outside any)."""
+    return _current_locale.get()
+
+
+@contextmanager
+def use_locale(code: str) -> Iterator[str]:
+    """Translate into `code` inside the block, for this task only; the previous locale comes back
+    afterwards, even when the block raises."""
+    token = _current_locale.set(code)
+    try:
+        yield code
+    finally:
+        _current_locale.reset(token)
+
+
+# Bounded, because a locale code may one day come from a request header: 15 languages fit easily.
+@functools.lru_cache(maxsize=32)
+def translations_for(code: str) -> NullTranslations:
+    """The catalog of `code`, read from disk once per process. A missing catalog gives
+    NullTranslations (English msgids) rather than an error: an uncompiled checkout still runs."""
+    return Translations.load(str(LOCALE_DIR), [code], DOMAIN)
+
+
+def _translations() -> NullTranslations:
+    return translations_for(current_locale())
+
+
+# The raw lookups, without formatting: Jinja's newstyle callables format the result themselves
+# (after marking it safe, so that the variables, not the translation, get escaped).
+def _raw_gettext(message: str) -> str:
+    return _translations().gettext(message)
+
+
+def _raw_ngettext(singular: str, plural: str, n: int) -> str:
+    return _translations().ngettext(singular, plural, n)
+
+
+def _raw_pgettext(context: str, message: str) -> str:
+    return _translations().pgettext(context, message)
+
+
+def _raw_npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    return _translations().npgettext(context, singular, plural, n)
+
+
+def gettext(message: str, **variables: object) -> str:
+    """`message` in the current locale, with `%(name)s` placeholders filled when variables are given."""
+    text = _raw_gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    """The form for `n` in the current locale (languages have one to six plural forms); `%(num)d`
+    is `n` unless given."""
+    variables.setdefault("num", n)
+    return _raw_ngettext(singular, plural, n) % variables
+
+
+def pgettext(context: str, message: str, **variables: object) -> str:
+    """Like gettext, for a short msgid whose meaning needs a hint ("Open" a ticket vs. status "Open")."""
+    text = _raw_pgettext(context, message)
+    return text % variables if variables else text
+
+
+def npgettext(context: str, singular: str, plural: str, n: int, **variables: object) -> str:
+    variables.setdefault("num", n)
+    return _raw_npgettext(context, singular, plural, n) % variables
+
+
+def lazy_gettext(message: str, **variables: object) -> LazyProxy:
+    """For strings defined at import time (labels, choices): translated each time it is turned into
+    text, in the locale current at that moment. No caching, or the first request's language would
+    stick. Convert with str() before handing it to JSON encoders or the database."""
+    return LazyProxy(gettext, message, enable_cache=False, **variables)
+
+
+_ = gettext
+
+
+def install(env: jinja2.Environment) -> None:
+    """Make `_()`, `gettext()`, `ngettext()`, `pgettext()`, `npgettext()` and `{% trans %}` work in
+    `env`'s templates, in the locale of the request rendering them.
+
+    `ext.i18n.trimmed` collapses the whitespace inside `{% trans %}` blocks, so reindenting a
+    template does not change its msgids (babel.cfg extracts with the same setting); use
+    `{% trans notrimmed %}` where line breaks matter, as in a plain-text mail. Safe to call twice."""
+    env.add_extension("jinja2.ext.i18n")
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(  # type: ignore[attr-defined]  (added by the extension)
+        _raw_gettext, _raw_ngettext, newstyle=True, pgettext=_raw_pgettext, npgettext=_raw_npgettext
+    )
+    env.globals["current_locale"] = current_locale
