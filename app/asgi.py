@@ -1,38 +1,61 @@
-"""The wiring file: every router, plugin and background task of the app is listed here."""
+"""The wiring file: every router, dependency, plugin and background loop of the app is listed here.
+
+One router per audience, each with its own guards, dependencies, error shape and security
+headers:
+
+    accounts  /login, /signup, ...           anyone (pages)
+    agent     /dashboard, /tickets/...       logged-in agents (agent_guard loads the viewer)
+    admin     /admin/...                     superadmins (agent_guard, then superadmin_guard)
+    apis      /api/...                       programs (token auth, JSON errors; routes to come)
+    portal    /{workspace_key}/...           customers (the ticket hash is their credential)
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 
-from app import db
-from app.accounts import web as accounts_web
-from app.config import Settings
+from app import db, links
 from app.links import Links
+from app.accounts import web as accounts_web
+from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
+from app.api.errors import helprealm_api_shape, rest_api_shape
+from app.config import Settings
 from app.mail.outbox import OutboxSender
 from app.migrate import migrate
+from app.paths import resource_dir
 from app.portal import web as portal_web
-from app.portal.throttle import CreationThrottle
 from app.search.service import SearchService
+from app.system.cleanup import Cleanup
+from app.system.health import healthz
+from app.tasks import BackgroundLoops
 from app.tickets import web as tickets_web
-from app.tickets.service import Storage
-from app.web.errors import EXCEPTION_HANDLERS
-from app.web.health import healthz
-from app.web.paths import resource_dir
+from app.tickets.files import Storage
+from app.web.captcha import Captchas
+from app.web.client import ClientAddress
+from app.web.dependencies import constant
+from app.web.errors import app_handlers, json_handlers, page_handlers
+from app.web.limits import PerMinute, WaitBetween
+from app.web.security import SecurityHeadersMiddleware, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
 from app.web.templating import template_config
+from app.workspaces import admin as workspace_admin
 
 log = logging.getLogger("helprealm")
+
+PRIVATE = CacheControlHeader(no_store=True)  # agent pages: never kept by a browser or proxy cache
 
 
 def installation_secret(settings: Settings) -> str:
@@ -47,63 +70,98 @@ def installation_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def audience_routers() -> list[Router]:
+    viewer = {"viewer": Provide(provide_viewer, sync_to_thread=False)}
+    pages = page_handlers()
+    return [
+        Router("/", route_handlers=accounts_web.ROUTES, exception_handlers=pages,
+               response_headers=router_headers("portal")),
+        Router("/", route_handlers=tickets_web.ROUTES, guards=[agent_guard], dependencies=viewer,
+               exception_handlers=pages, response_headers=router_headers("agent"), cache_control=PRIVATE),
+        Router("/admin", route_handlers=workspace_admin.ROUTES, guards=[agent_guard, superadmin_guard],
+               dependencies=viewer, exception_handlers=pages, response_headers=router_headers("admin"),
+               cache_control=PRIVATE),
+        # The HelpRealm API (/api/{workspace}/...) and the REST API (/api/v1/...): token-authenticated,
+        # exempt from CSRF, each with the error shape its documentation promises.
+        Router("/api/v1", route_handlers=[], exception_handlers=json_handlers(rest_api_shape),
+               response_headers=router_headers("api")),
+        Router("/api", route_handlers=[], exception_handlers=json_handlers(helprealm_api_shape),
+               response_headers=router_headers("api")),
+        # Last: its `/{workspace_key}/...` paths are the most general.
+        Router("/", route_handlers=portal_web.ROUTES, dependencies={"workspace": Provide(portal_web.provide_workspace)},
+               exception_handlers=pages, response_headers=router_headers("portal")),
+    ]
+
+
+API_PREFIXES = ("/api/",)  # the API routers' paths: CSRF-exempt, JSON errors before routing too
+
+
 def create_app(settings: Settings) -> Litestar:
     settings.data_path.mkdir(parents=True, exist_ok=True)
-    db.configure(settings.db_path)
+    db.configure(settings.db_path, read_connections=settings.storage.read_connections)
     secret = installation_secret(settings)
-    sessions = session_config(secure=settings.server.base_url.startswith("https://"))
+    https = settings.server.base_url.startswith("https://")
+    sessions = session_config(secure=https)
+    client = ClientAddress(settings.server)
+    limits = settings.limits
+    storage = Storage(directory=settings.attachments_path, max_bytes=limits.upload_max_bytes,
+                      max_files_per_ticket=limits.attachments_per_ticket,
+                      max_bytes_per_ticket=limits.attachment_bytes_per_ticket)
+    search = SearchService(settings.index_path)
+    loops = BackgroundLoops([OutboxSender(settings.mail), Cleanup()])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await migrate()
-        search = SearchService(settings.index_path)
         await search.start()
-        app.state.search = search
-        sender = OutboxSender(settings.mail)
-        stop_sending = asyncio.Event()
-        sender_task = asyncio.create_task(sender.run_forever(stop_sending), name="outbox-sender")
+        loops.start()
         if not settings.mail.smtp_host:
             log.warning("No SMTP host configured: mail stays in the outbox; account links are logged.")
         try:
             yield
         finally:
-            stop_sending.set()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(sender_task, timeout=10)
+            await loops.stop()
             await search.stop()
-            app.state.search = None
             await db.ENGINE.close()
 
+    def reverse(name: str, **path_parameters: object) -> str:
+        return app.route_reverse(name, **path_parameters)
+
+    site = links.configure(Links(settings.server.base_url.rstrip("/"), reverse))
     app = Litestar(
         route_handlers=[
             healthz,
-            create_static_files_router(path="/static", directories=[resource_dir("static")], send_as_attachment=False),
-            *accounts_web.ROUTES,
-            *tickets_web.ROUTES,
-            *portal_web.ROUTES,  # last: its `/{workspace_key}/...` paths must not shadow the others
+            create_static_files_router(path="/static", directories=[resource_dir("static")], name="static",
+                                       send_as_attachment=False),
+            *audience_routers(),
         ],
+        dependencies={
+            "settings": constant(settings),
+            "links": constant(site),
+            "storage": constant(storage),
+            "search": constant(search),
+            "captchas": constant(Captchas(secret)),
+            "client": constant(client),
+            "ticket_wait": constant(WaitBetween(limits.ticket_wait_seconds)),
+            "posts": constant(PerMinute(limits.customer_posts_per_minute)),
+        },
         lifespan=[lifespan],
         plugins=[HTMXPlugin()],
         template_config=template_config(),
-        middleware=[sessions.middleware, accounts_web.login_rate_limit(settings.limits.login_attempts_per_minute).middleware],
-        csrf_config=CSRFConfig(secret=secret, cookie_httponly=False, cookie_samesite="lax", exclude=["/api/", "/healthz"]),
-        stores={
-            "sessions": SQLiteSessionStore(),
-            "login_rate_limit": MemoryStore(),
-        },
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        logging_config=LoggingConfig(
-            root={"level": "INFO", "handlers": ["queue_listener"]},
-            log_exceptions="debug",
+        middleware=[
+            SecurityHeadersMiddleware,
+            sessions.middleware,
+            accounts_web.login_rate_limit(limits.login_attempts_per_minute, client).middleware,
+        ],
+        csrf_config=CSRFConfig(
+            secret=secret, cookie_httponly=False, cookie_samesite="lax", cookie_secure=https,
+            exclude=[f"^{re.escape(prefix)}" for prefix in API_PREFIXES] + ["^/healthz$"],
         ),
-        request_max_body_size=settings.limits.upload_max_bytes + 1024 * 1024,
+        stores={"sessions": SQLiteSessionStore(), "login_rate_limit": MemoryStore()},
+        exception_handlers=app_handlers(API_PREFIXES),  # type: ignore[arg-type]
+        logging_config=LoggingConfig(root={"level": "INFO", "handlers": ["queue_listener"]}, log_exceptions="debug"),
+        request_max_body_size=limits.upload_max_bytes + 1024 * 1024,
+        openapi_config=None,  # the APIs issue publishes /schema for the API routers only
         debug=False,
     )
-    app.state.settings = settings
-    app.state.secret = secret
-    app.state.links = Links(settings.server.base_url.rstrip("/"))
-    app.state.storage = Storage(directory=settings.attachments_path, max_bytes=settings.limits.upload_max_bytes)
-    app.state.session_config = sessions
-    app.state.creation_throttle = CreationThrottle(settings.limits.ticket_wait_seconds)
-    app.state.search = None
     return app

@@ -23,7 +23,7 @@ async def _with_database(settings: Settings, work):
     from app.migrate import migrate
 
     settings.data_path.mkdir(parents=True, exist_ok=True)
-    db.configure(settings.db_path)
+    db.configure(settings.db_path, read_connections=settings.storage.read_connections)
     try:
         await migrate()
         return await work()
@@ -44,27 +44,40 @@ def with_address_overrides(settings: Settings, host: str | None, port: int | Non
     return settings.replace(server=overrides)
 
 
+def _site_links(settings: Settings):
+    """The installation's absolute links (route names resolve against the app's routes)."""
+    from app import links
+    from app.asgi import create_app
+
+    create_app(settings)
+    return links.current()
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from app.asgi import create_app
     from app.system.memory import tune_malloc
+    from app.web.client import uvicorn_proxy_options
 
     tune_malloc()
     settings = with_address_overrides(_settings(args), args.host, args.port)
+    app = create_app(settings)
     if args.demo:
         from app.demo import seed_if_empty
 
         asyncio.run(_with_database(settings, lambda: seed_if_empty(settings)))
     print(f"HelpRealm {__version__} serving on http://{settings.server.host}:{settings.server.port}", flush=True)
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.server.host,
         port=settings.server.port,
         log_level="info",
         access_log=args.access_log,
         lifespan="on",
         timeout_graceful_shutdown=5,
+        # The same trusted proxies as the app's own client address (app/web/client.py).
+        **uvicorn_proxy_options(settings.server),
     )
 
 
@@ -92,16 +105,16 @@ def cmd_reindex(args: argparse.Namespace) -> None:
 
 
 def cmd_create_workspace(args: argparse.Namespace) -> None:
-    from app.workspaces.service import create_workspace
+    from app.accounts.inputs import NewAccount
+    from app.accounts.service import create_workspace
+    from app.errors import DomainError, ValidationFailed
 
     settings = _settings(args)
+    site = _site_links(settings)
+    fields = {"company": args.company, "fullname": args.name, "email": args.email, "password": args.password}
 
     async def work():
-        return await create_workspace(
-            company=args.company, full_name=args.name, email=args.email, password=args.password
-        )
-
-    from app.errors import DomainError, ValidationFailed
+        return await create_workspace(NewAccount.from_form(fields, confirm_password=False))
 
     try:
         workspace, agent = asyncio.run(_with_database(settings, work))
@@ -109,10 +122,9 @@ def cmd_create_workspace(args: argparse.Namespace) -> None:
         sys.exit("helprealm: " + "; ".join(f"{k}: {v}" for k, v in exc.errors.items()))
     except DomainError as exc:
         sys.exit(f"helprealm: {exc.message}")
-    base = settings.server.base_url.rstrip("/")
     print(f"Workspace '{workspace['name']}' created.")
-    print(f"  Public page: {base}/{workspace['key']}/")
-    print(f"  Log in at {base}/login as {agent['email']} with the password you gave.")
+    print(f"  Public page: {site.public_page(workspace['key'])}")
+    print(f"  Log in at {site.login()} as {agent['email']} with the password you gave.")
 
 
 def build_parser() -> argparse.ArgumentParser:

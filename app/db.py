@@ -61,6 +61,7 @@ class WriteTransaction(SQLiteTransaction):
             conns.write_lock.release()
             raise
         self._lock = conns.write_lock
+        self.after_commit: list = []
         self.context = self.engine.current_transaction.set(self)
         return self
 
@@ -80,6 +81,9 @@ class WriteTransaction(SQLiteTransaction):
         finally:
             self.engine.current_transaction.reset(self.context)
             self._lock.release()
+        if exception is None and self._committed:
+            for callback in self.after_commit:
+                callback()
         return exception is None
 
 
@@ -181,12 +185,21 @@ class HelpRealmEngine(SQLiteEngine):
 ENGINE = HelpRealmEngine()
 
 
-def configure(db_path: Path) -> HelpRealmEngine:
+def configure(db_path: Path, read_connections: int = 3) -> HelpRealmEngine:
     from app.cache import clear_all
 
     ENGINE.path = str(db_path)
     clear_all()  # cached rows belong to the database they came from
     return ENGINE
+
+
+def on_commit(callback) -> None:
+    """Run `callback()` after the outermost write transaction commits (now if none is active)."""
+    current = ENGINE.current_transaction.get()
+    if current is None:
+        callback()
+    else:
+        current.after_commit.append(callback)
 
 
 def write():

@@ -14,6 +14,12 @@ class DomainError(Exception):
         self.details = details
 
 
+class BadRequest(DomainError):
+    """The request is malformed (a field sent twice, a number out of range)."""
+
+    status_code = 400
+
+
 class NotFound(DomainError):
     """Not found."""
 

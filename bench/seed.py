@@ -99,7 +99,7 @@ def seed(root: Path, n_tickets: int, *, port: int, python_bin: Path, seed_value:
         "--email", AGENT_EMAIL, "--password", AGENT_PASSWORD,
     )
     seconds["create_workspace"] = time.perf_counter() - t0
-    key = re.search(r"/([0-9a-f]{32})/", out).group(1)
+    key = re.search(r"/([0-9a-f]{32})\b", out).group(1)
 
     t0 = time.perf_counter()
     info = _bulk_insert(root / "data" / "helprealm.sqlite", key, n_tickets, seed_value)

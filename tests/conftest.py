@@ -46,10 +46,11 @@ async def person(client) -> Person:
 
 @pytest.fixture
 async def database(settings):
-    """The installation's database, migrated, without the web app (service-level tests)."""
+    """The installation's database, migrated, without serving the app (service-level tests).
+    The app is built (not started): that configures the engine and the links mails carry."""
     from app.migrate import migrate
 
-    db.configure(settings.db_path)
+    create_app(settings)
     await migrate()
     yield db.ENGINE
     await db.ENGINE.close()

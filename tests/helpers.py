@@ -63,3 +63,27 @@ class Person:
         if files:
             return await self.client.post(action, data=payload, files=files, headers=headers)
         return await self.client.post(action, data=payload, headers=headers)
+
+
+def form_values(html: str, selector: str) -> dict[str, str]:
+    """What a browser would submit for the form `selector` as the page shows it: each named input's
+    value, each select's selected (enabled) option, checked boxes only; no buttons."""
+    form = soup(html).select_one(selector)
+    assert form is not None, f"no form {selector!r} on the page"
+    values: dict[str, str] = {}
+    for control in form.find_all(["input", "select", "textarea"]):
+        name = control.get("name")
+        if not name or control.has_attr("disabled"):
+            continue
+        if control.name == "select":
+            chosen = control.find("option", selected=True) or control.find("option")
+            if chosen is not None and not chosen.has_attr("disabled"):
+                values[name] = chosen.get("value", chosen.get_text())
+        elif control.name == "textarea":
+            values[name] = control.get_text()
+        elif control.get("type") in ("checkbox", "radio"):
+            if control.has_attr("checked"):
+                values[name] = control.get("value", "on")
+        elif control.get("type") not in ("submit", "button", "file"):
+            values[name] = control.get("value", "")
+    return values

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 
+from app.accounts.inputs import NewAccount
+from app.accounts.service import create_workspace
 from app.tickets.tables import Ticket, TicketType
-from app.workspaces.service import create_workspace
 from tests.helpers import Person
 
 
 async def workspace_with_admin(email: str = "ann@acme.test", password: str = "correct horse", company: str = "Acme"):
-    return await create_workspace(company=company, full_name="Ann Admin", email=email, password=password)
+    return await create_workspace(NewAccount(company=company, first_name="Ann", last_name="Admin", email=email,
+                                             password=password))
 
 
 async def login(person: Person, email: str = "ann@acme.test", password: str = "correct horse"):

@@ -13,7 +13,7 @@ import pytest
 from app.tickets.status import Status
 from app.tickets.tables import Ticket
 from app.workspaces.tables import Workspace
-from tests.helpers import HTMX, Person, csrf_from, soup
+from tests.helpers import HTMX, Person, csrf_from, form_values, soup
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ async def test_the_whole_journey(client, smtp_server):
     assert str(logged_in.url).endswith("/dashboard")
     workspace = await Workspace.select().first()
     public_link = soup(logged_in.text).select_one(".public-link")["href"]
-    assert public_link == f"http://helprealm.test/{workspace['key']}/"
+    assert public_link == f"http://helprealm.test/{workspace['key']}"
 
     # 2. the customer opens a ticket on the public page and gets a mail with the permalink
     form = await customer.page(f"/{workspace['key']}/")
@@ -73,9 +73,11 @@ async def test_the_whole_journey(client, smtp_server):
 
     # 3. the agent answers: a note (no mail, no status change) and a reply (mail, waiting)
     page = await admin.page("/tickets/1")
-    await client.post("/tickets/1/reply", data={"_csrf_token": csrf_from(page), "text": "Internal: call the fire brigade", "internal": "1"}, headers=HTMX)
+    await client.post("/tickets/1/note", data={"_csrf_token": csrf_from(page), "text": "Internal: call the fire brigade"},
+                      headers=HTMX)
     assert await _status() == Status.OPEN
-    await client.post("/tickets/1/reply", data={"_csrf_token": csrf_from(page), "text": "Please unplug it, Sally.", "internal": "0"}, headers=HTMX)
+    await client.post("/tickets/1/reply", data={"_csrf_token": csrf_from(page), "text": "Please unplug it, Sally."},
+                      headers=HTMX)
     assert await _status() == Status.WAITING
     reply_mail = await smtp_server.wait_for(lambda m: "unplug" in _text(m))
     assert reply_mail["To"] == "sally@customer.test" and f"[ID:{ticket['hash']}]" in reply_mail["Subject"]
@@ -90,14 +92,19 @@ async def test_the_whole_journey(client, smtp_server):
     assert "Unplugged. Still smoking." in await admin.page("/tickets/1")
 
     # 5. assign (open → in progress), resolve, customer reply reopens, close
+    # (the whole fields form, as the browser sends it when one select changes)
+    async def change(**values: str) -> None:
+        fields = form_values(await admin.page("/tickets/1"), "form.ticket-fields")
+        await client.post("/tickets/1/update", data={**fields, **values}, headers=HTMX)
+
     agent_id = soup(page).find("select", attrs={"name": "assignee"}).find_all("option")[1]["value"]
-    await client.post("/tickets/1/update", data={"_csrf_token": csrf_from(page), "assignee": agent_id}, headers=HTMX)
+    await change(assignee=agent_id)
     assert await _status() == Status.IN_PROGRESS
-    await client.post("/tickets/1/update", data={"_csrf_token": csrf_from(page), "status": "5"}, headers=HTMX)
+    await change(status="5")
     assert await _status() == Status.RESOLVED
     await customer.submit(permalink, f"{permalink}/reply", {"text": "It is back!"})
     assert await _status() == Status.OPEN
-    await client.post("/tickets/1/update", data={"_csrf_token": csrf_from(page), "status": "3"}, headers=HTMX)
+    await change(status="3")
     assert await _status() == Status.CLOSED
 
     # 6. closed: the customer sees why and can no longer write or upload
@@ -109,5 +116,5 @@ async def test_the_whole_journey(client, smtp_server):
     upload = await client.post(f"{permalink}/upload", data={"_csrf_token": csrf_from(form)}, files={"file": ("a.txt", b"hi", "text/plain")})
     assert upload.status_code == 409
     # an agent reply reopens a closed ticket as waiting
-    await client.post("/tickets/1/reply", data={"_csrf_token": csrf_from(page), "text": "We are back on it.", "internal": "0"}, headers=HTMX)
+    await client.post("/tickets/1/reply", data={"_csrf_token": csrf_from(page), "text": "We are back on it."}, headers=HTMX)
     assert await _status() == Status.WAITING

@@ -44,7 +44,7 @@ def _env() -> dict:
 
 def test_pyz_holds_templates_static_and_entry_point(pyz):
     names = set(zipfile.ZipFile(pyz).namelist())
-    assert "site-packages/app/templates/base.html" in names
+    assert "site-packages/app/templates/layouts/base.html" in names
     assert "site-packages/app/static/js/htmx.min.js" in names
     assert "site-packages/app/templates/mail/agent_reply.txt" in names
     assert "site-packages/app/migrations/m0001_initial.py" in names

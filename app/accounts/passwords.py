@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from litestar.concurrency import sync_to_thread
 
 MIN_LENGTH = 8
+MAX_LENGTH = 1024  # hashing is cheap either way, but nobody needs more and a megabyte is a free DoS
 MAX_CONCURRENT = 2
 
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)

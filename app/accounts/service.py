@@ -1,151 +1,155 @@
-"""Agent accounts: signup, confirmation, login, password reset. One function per user intent."""
+"""Agent accounts: signup, confirmation, login, password reset. One function per user intent.
+
+Nothing here tells a visitor whether an address has an account: signup with a known address
+answers like any signup and mails the owner instead, and the reset request is answered before
+it is looked up (app/accounts/web.py queues it).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import logging
+from datetime import timedelta
 
-from app.accounts.passwords import MIN_LENGTH, hash_password, verify_password
+from app import clock, db
+from app.accounts.inputs import NewAccount, NewPassword
+from app.accounts.passwords import hash_password, verify_password
 from app.accounts.tables import AccountToken, Agent
 from app.accounts.tokens import new_token, token_hash
-from app.db import write
 from app.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from app.i18n import _
 from app.mail import messages
-from app.validation import FieldErrors
 from app.workspaces.service import create_workspace_rows
+
+log = logging.getLogger("helprealm.accounts")
 
 CONFIRM_VALID = timedelta(days=7)
 RESET_VALID = timedelta(hours=2)
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+async def _email_taken(email: str) -> dict | None:
+    return await Agent.select(Agent.id, Agent.first_name, Agent.last_name).where(Agent.email == email).first()
 
 
-def _check_password(errors: FieldErrors, data: dict) -> str:
-    password = data.get("password") or ""
-    if len(password) < MIN_LENGTH:
-        errors["password"] = f"The password needs at least {MIN_LENGTH} characters."
-    elif password != (data.get("password_confirmation") or ""):
-        errors["password_confirmation"] = "The passwords do not match."
-    return password
+async def signup(new: NewAccount) -> str | None:
+    """Create a workspace and its (unconfirmed) superadmin and mail a confirmation link.
 
-
-async def signup(data: dict, *, base_url: str, domain: str, extra_errors: dict | None = None) -> tuple[dict, str]:
-    """Create a workspace and its superadmin; mail a confirmation link. Returns (agent, link).
-
-    `extra_errors` (e.g. a wrong captcha) are reported together with the fields' own problems."""
-    errors = FieldErrors()
-    company = errors.text(data, "company", "Company name", max_len=200)
-    full_name = errors.text(data, "fullname", "Full name", max_len=200)
-    email = errors.email(data).lower()
-    password = _check_password(errors, data)
-    errors.update(extra_errors or {})
-    if errors:
-        raise ValidationFailed(errors)
-    first, _, last = full_name.partition(" ")
-    password_hash = await hash_password(password)
+    Returns the confirmation token, or None when the address already has an account: then its
+    owner gets a notice instead, and the caller answers exactly as for a new address."""
+    password_hash = await hash_password(new.password)  # also for a known address: the same time
     token, digest = new_token()
-    link = f"{base_url}/signup/confirm/{token}"
-    async with write():
-        if await Agent.exists().where(Agent.email == email):
-            raise ValidationFailed({"email": "An account with this e-mail address already exists."})
-        workspace, agent = await create_workspace_rows(
-            company=company, first_name=first, last_name=last, email=email, password_hash=password_hash, confirmed=False
+    async with db.write():
+        existing = await _email_taken(new.email)
+        if existing is not None:
+            await messages.queue_account_exists(
+                to=new.email, name=f"{existing['first_name']} {existing['last_name']}".strip()
+            )
+            return None
+        _workspace, agent = await create_workspace_rows(
+            company=new.company, first_name=new.first_name, last_name=new.last_name, email=new.email,
+            password_hash=password_hash, confirmed=False,
         )
-        await AccountToken(agent=agent["id"], purpose="confirm", token_hash=digest, expires_at=_now() + CONFIRM_VALID).save()
-        await messages.queue_account_confirm(to=email, name=full_name, link=link, domain=domain)
-    return agent, link
+        await AccountToken(agent=agent["id"], purpose="confirm", token_hash=digest,
+                           expires_at=clock.now() + CONFIRM_VALID).save()
+        await messages.queue_account_confirm(to=new.email, name=new.full_name, token=token)
+    return token
+
+
+async def create_workspace(new: NewAccount) -> tuple[dict, dict]:
+    """A workspace with a confirmed superadmin (the CLI's `create-workspace`, the demo seed)."""
+    password_hash = await hash_password(new.password)
+    async with db.write():
+        if await _email_taken(new.email):
+            raise ValidationFailed({"email": _("An account with this e-mail address already exists.")})
+        return await create_workspace_rows(
+            company=new.company, first_name=new.first_name, last_name=new.last_name, email=new.email,
+            password_hash=password_hash, confirmed=True,
+        )
 
 
 async def _use_token(token: str, purpose: str) -> dict:
     """Mark a token used and return its row; inside the caller's write transaction."""
-    row = (
-        await AccountToken.select()
-        .where(AccountToken.token_hash == token_hash(token), AccountToken.purpose == purpose)
-        .first()
-    )
-    if row is None or row["used_at"] is not None or row["expires_at"] < _now():
-        raise NotFound("This link is invalid or has expired.")
-    await AccountToken.update({AccountToken.used_at: _now()}).where(AccountToken.id == row["id"])
+    row = await AccountToken.select().where(
+        AccountToken.token_hash == token_hash(token), AccountToken.purpose == purpose
+    ).first()
+    if row is None or row["used_at"] is not None or row["expires_at"] < clock.now():
+        raise NotFound(_("This link is invalid or has expired."))
+    await AccountToken.update({AccountToken.used_at: clock.now()}).where(AccountToken.id == row["id"])
     return row
 
 
 async def confirm_account(token: str) -> None:
-    async with write():
+    async with db.write():
         row = await _use_token(token, "confirm")
         await Agent.update({Agent.confirmed: True}).where(Agent.id == row["agent"])
 
 
 async def authenticate(email: str, password: str) -> dict:
     """Return the agent for valid credentials; raise NotAuthenticated with a user-facing message."""
-    email = (email or "").strip().lower()
+    email = email.strip().lower()
     agent = await Agent.select().where(Agent.email == email).first() if email else None
-    ok = await verify_password(agent["password_hash"] if agent else None, password or "")
+    ok = await verify_password(agent["password_hash"] if agent else None, password[:1024])
     if not agent or not ok:
-        raise NotAuthenticated("Wrong e-mail address or password.")
+        raise NotAuthenticated(_("Wrong e-mail address or password."))
     if not agent["confirmed"]:
-        raise NotAuthenticated("Please confirm your e-mail address first: use the link we mailed you.")
+        raise NotAuthenticated(_("Please confirm your e-mail address first: use the link we mailed you."))
     if not agent["active"]:
-        raise NotAuthenticated("This account is deactivated.")
+        raise NotAuthenticated(_("This account is deactivated."))
     return agent
 
 
-async def request_password_reset(email: str, *, base_url: str, domain: str) -> str | None:
-    """Mail a reset link if the address belongs to an agent. The caller answers the same either way.
-    Returns the link (for the server log when no SMTP is set up) or None."""
-    email = (email or "").strip().lower()
-    agent = await Agent.select(Agent.id, Agent.first_name, Agent.last_name, Agent.active).where(Agent.email == email).first()
+async def request_password_reset(email: str) -> str | None:
+    """Mail a reset link if the address belongs to an active agent. Returns the token or None.
+    Run after the answer went out (the answer is the same either way, and so is its timing)."""
+    email = email.strip().lower()
+    agent = await Agent.select(Agent.id, Agent.first_name, Agent.last_name, Agent.active).where(
+        Agent.email == email
+    ).first()
     if agent is None or not agent["active"]:
         return None
     token, digest = new_token()
-    link = f"{base_url}/password/reset/{token}"
-    async with write():
-        await AccountToken(agent=agent["id"], purpose="reset", token_hash=digest, expires_at=_now() + RESET_VALID).save()
+    async with db.write():
+        await AccountToken(agent=agent["id"], purpose="reset", token_hash=digest,
+                           expires_at=clock.now() + RESET_VALID).save()
         await messages.queue_password_reset(
-            to=email, name=f"{agent['first_name']} {agent['last_name']}".strip(), link=link, domain=domain
+            to=email, name=f"{agent['first_name']} {agent['last_name']}".strip(), token=token
         )
-    return link
+    return token
 
 
 async def check_reset_token(token: str) -> None:
     row = await AccountToken.select(AccountToken.used_at, AccountToken.expires_at).where(
         AccountToken.token_hash == token_hash(token), AccountToken.purpose == "reset"
     ).first()
-    if row is None or row["used_at"] is not None or row["expires_at"] < _now():
-        raise NotFound("This link is invalid or has expired.")
+    if row is None or row["used_at"] is not None or row["expires_at"] < clock.now():
+        raise NotFound(_("This link is invalid or has expired."))
 
 
-async def reset_password(token: str, data: dict) -> None:
-    errors = FieldErrors()
-    password = _check_password(errors, data)
-    if errors:
-        raise ValidationFailed(errors)
-    password_hash = await hash_password(password)
-    async with write():
+async def _set_password(agent_id: int, password_hash: str, **also: object) -> None:
+    """A new password ends every session made with the old one (the version in them is stale)."""
+    values = {Agent.password_hash: password_hash, Agent.session_version: Agent.session_version + 1}
+    values.update({getattr(Agent, name): value for name, value in also.items()})
+    await Agent.update(values).where(Agent.id == agent_id)
+
+
+async def reset_password(token: str, new: NewPassword) -> None:
+    password_hash = await hash_password(new.password)
+    async with db.write():
         row = await _use_token(token, "reset")
         # A reset proves control of the mailbox, so it also confirms the address.
-        await Agent.update({Agent.password_hash: password_hash, Agent.confirmed: True}).where(Agent.id == row["agent"])
+        await _set_password(row["agent"], password_hash, confirmed=True)
+        # Any other reset link mailed to this agent is worthless now.
+        await AccountToken.update({AccountToken.used_at: clock.now()}).where(
+            AccountToken.agent == row["agent"], AccountToken.purpose == "reset", AccountToken.used_at.is_null()
+        )
 
 
-async def get_agent(agent_id: int) -> dict:
-    agent = await Agent.select().where(Agent.id == agent_id).first()
-    if agent is None:
-        raise NotFound("No such agent.")
-    return agent
-
-
-async def list_agents(workspace_id: int) -> list[dict]:
-    return await Agent.select(
-        Agent.id, Agent.first_name, Agent.last_name, Agent.email, Agent.active, Agent.on_vacation, Agent.superadmin
-    ).where(Agent.workspace == workspace_id).order_by(Agent.first_name)
-
-
-async def create_agent_confirmed(workspace_id: int, *, email: str, first_name: str, last_name: str, password: str, superadmin: bool = False, position: str = "") -> dict:
+async def create_agent_confirmed(workspace_id: int, *, email: str, first_name: str, last_name: str, password: str,
+                                 superadmin: bool = False, position: str = "") -> dict:
     """Used by the CLI and the demo seed: an agent who can log in straight away."""
     password_hash = await hash_password(password)
-    async with write():
+    async with db.write():
         if await Agent.exists().where(Agent.email == email.lower()):
-            raise Conflict("An account with this e-mail address already exists.")
+            raise Conflict(_("An account with this e-mail address already exists."))
         agent = Agent(
             workspace=workspace_id, email=email.lower(), first_name=first_name, last_name=last_name,
             password_hash=password_hash, superadmin=superadmin, confirmed=True, position=position,

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, Bytea, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Bytea, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -20,6 +20,9 @@ class Agent(Table, db=ENGINE, tablename="agent"):
     confirmed = Boolean(default=False)  # e-mail confirmed; login is refused until then
     on_vacation = Boolean(default=False)  # cannot be assigned while set
     signature = Text(default="")
+    # Sessions carry the version they were made with; a password reset or change bumps it, which
+    # ends every other session of the agent at their next request.
+    session_version = Integer(default=0)
     created_at = Timestamptz()
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.accounts.tables import Agent, GroupMember
+from app.accounts.tables import Agent
+
+SESSION_AGENT = "agent_id"
+SESSION_VERSION = "v"
 
 
 @dataclass(frozen=True)
@@ -14,22 +17,49 @@ class Viewer:
     name: str
     email: str
     superadmin: bool
-    group_ids: tuple[int, ...]
+    group_ids: tuple[int, ...]  # sorted, so equal viewers make equal search scopes
+    session_version: int = 0
+
+
+# One round trip per request: the agent and their groups together.
+_VIEWER_SQL = """
+SELECT a.id, a.workspace, a.first_name, a.last_name, a.email, a.superadmin, a.active, a.session_version,
+       (SELECT group_concat(gm."group") FROM group_member gm WHERE gm.agent = a.id) AS group_ids
+FROM agent a WHERE a.id = {}
+"""
 
 
 async def load_viewer(agent_id: int) -> Viewer | None:
     """None when the agent is gone or deactivated (their session no longer counts)."""
-    agent = await Agent.select(
-        Agent.id, Agent.workspace, Agent.first_name, Agent.last_name, Agent.email, Agent.superadmin, Agent.active
-    ).where(Agent.id == agent_id).first()
-    if agent is None or not agent["active"]:
+    rows = await Agent.raw(_VIEWER_SQL, agent_id)
+    if not rows or not rows[0]["active"]:
         return None
-    groups = await GroupMember.select(GroupMember.group).where(GroupMember.agent == agent_id)
+    agent = rows[0]
+    groups = sorted(int(g) for g in (agent["group_ids"] or "").split(",") if g)
     return Viewer(
         agent_id=agent["id"],
         workspace_id=agent["workspace"],
         name=f"{agent['first_name']} {agent['last_name']}".strip(),
         email=agent["email"],
-        superadmin=agent["superadmin"],
-        group_ids=tuple(g["group"] for g in groups),
+        superadmin=bool(agent["superadmin"]),
+        group_ids=tuple(groups),
+        session_version=agent["session_version"],
     )
+
+
+def session_for(agent: dict) -> dict:
+    """What a login stores in the session."""
+    return {SESSION_AGENT: agent["id"], SESSION_VERSION: agent.get("session_version", 0)}
+
+
+async def viewer_from_session(session: dict | None) -> Viewer | None:
+    """The agent a session belongs to, if it is still valid (agent active, version current)."""
+    if not session:
+        return None
+    agent_id = session.get(SESSION_AGENT)
+    if not isinstance(agent_id, int):
+        return None
+    viewer = await load_viewer(agent_id)
+    if viewer is None or session.get(SESSION_VERSION, 0) != viewer.session_version:
+        return None
+    return viewer

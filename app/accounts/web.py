@@ -1,4 +1,4 @@
-"""Signup, confirmation, login, logout and password reset pages."""
+"""Signup, confirmation, login, logout and password reset pages (anyone may reach them)."""
 
 from __future__ import annotations
 
@@ -6,139 +6,157 @@ import logging
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from app.accounts import service
+from app.accounts.inputs import NewAccount, NewPassword
+from app.accounts.viewer import session_for, viewer_from_session
+from app.config import Settings
 from app.errors import NotAuthenticated, NotFound, ValidationFailed
-from app.web.auth import SESSION_AGENT
-from app.web.captcha import check_captcha, new_captcha
-from app.web.sessions import rotate_session
+from app.i18n import _
+from app.links import Links
+from app.validation import form_text
+from app.web.captcha import Captchas
+from app.web.client import ClientAddress
+from app.web.dependencies import Injected
+from app.web.params import Form, PathText
+from app.web.sessions import end_session, rotate_session
 
 log = logging.getLogger("helprealm.accounts")
-Form = URLEncodedBody[dict[str, Any]]
 
 
-def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
+def _page(template: str, status_code: int = 200, **context: Any) -> Template:
     context.setdefault("values", {})
     context.setdefault("errors", {})
     return Template(template, context=context, status_code=status_code)
 
 
-def _log_link_without_smtp(request: Request, what: str, link: str) -> None:
-    if not request.app.state.settings.mail.smtp_host:
+def _message(title: str, message: str, status_code: int = 200, show_login: bool = False) -> Template:
+    return _page("accounts/message.html", status_code, title=title, message=message, show_login=show_login)
+
+
+def _log_link_without_smtp(settings: Settings, what: str, link: str) -> None:
+    if not settings.mail.smtp_host:
         log.warning("No SMTP configured; %s link: %s", what, link)
 
 
-@get("/signup")
-async def signup_form(request: Request) -> Template:
-    return _page(request, "accounts/signup.html", captcha=new_captcha(request.app.state.secret))
+@get("/signup", name="accounts.signup")
+async def signup_form(captchas: Injected[Captchas]) -> Template:
+    return _page("accounts/signup.html", captcha=captchas.new())
 
 
-@post("/signup")
-async def signup(request: Request, data: Form) -> Template:
-    links = request.app.state.links
-    errors: dict[str, str] = {}
-    if not check_captcha(request.app.state.secret, data.get("captcha_token"), data.get("captcha")):
-        errors["captcha"] = "The answer to the captcha is wrong."
+@post("/signup", name="accounts.signup_submit")
+async def signup(data: Form, captchas: Injected[Captchas], links: Injected[Links],
+                 settings: Injected[Settings]) -> Template:
+    captcha_ok = captchas.check(form_text(data, "captcha_token"), form_text(data, "captcha"))
     try:
-        _, link = await service.signup(data, base_url=links.base_url, domain=links.domain, extra_errors=errors)
+        new = NewAccount.from_form(data, extra_errors={} if captcha_ok else {
+            "captcha": _("The answer to the captcha is wrong.")})
     except ValidationFailed as exc:
-        values = {k: v for k, v in data.items() if "password" not in k and k != "captcha"}
-        return _page(
-            request, "accounts/signup.html", 422, values=values, errors=exc.errors,
-            captcha=new_captcha(request.app.state.secret),
-        )
-    _log_link_without_smtp(request, "account confirmation", link)
-    return _page(request, "accounts/message.html", title="Check your mailbox",
-                 message="Your workspace has been created. We have sent you an e-mail with a link to confirm your address; after that you can log in.")
+        values = {k: v for k, v in data.items() if k in ("company", "fullname", "email")}
+        return _page("accounts/signup.html", 422, values=values, errors=exc.errors, captcha=captchas.new())
+    token = await service.signup(new)
+    if token:
+        _log_link_without_smtp(settings, "account confirmation", links.confirm_account(token))
+    # The same answer when the address already had an account (its owner got a notice instead).
+    return _message(_("Check your mailbox"), _(
+        "Your workspace has been created. We have sent you an e-mail with a link to confirm your address; "
+        "after that you can log in."))
 
 
-@get("/signup/confirm/{token:str}")
-async def confirm(request: Request, token: FromPath[str]) -> Template:
+@get("/signup/confirm/{token:str}", name="accounts.confirm")
+async def confirm(token: PathText) -> Template:
     try:
         await service.confirm_account(token)
     except NotFound as exc:
-        return _page(request, "accounts/message.html", 404, title="Link not valid", message=exc.message)
-    return _page(request, "accounts/message.html", title="Address confirmed",
-                 message="Thank you, your address is confirmed. You can log in now.", show_login=True)
+        return _message(_("Link not valid"), exc.message, 404)
+    return _message(_("Address confirmed"), _("Thank you, your address is confirmed. You can log in now."),
+                    show_login=True)
 
 
-@get("/login")
+@get("/login", name="accounts.login")
 async def login_form(request: Request) -> Template | Redirect:
-    if request.session and request.session.get(SESSION_AGENT):
-        return Redirect("/dashboard", status_code=303)
-    return _page(request, "accounts/login.html")
+    if await viewer_from_session(request.scope.get("session") or None):
+        return Redirect(request.app.route_reverse("agent.dashboard"), status_code=303)
+    return _page("accounts/login.html")
 
 
-@post("/login")
+@post("/login", name="accounts.login_submit")
 async def login(request: Request, data: Form) -> Template | Redirect:
+    email = form_text(data, "email")
     try:
-        agent = await service.authenticate(data.get("email", ""), data.get("password", ""))
+        agent = await service.authenticate(email, form_text(data, "password"))
     except NotAuthenticated as exc:
-        return _page(request, "accounts/login.html", 401, values={"email": data.get("email", "")}, error=exc.message)
+        return _page("accounts/login.html", 401, values={"email": email[:254]}, error=exc.message)
     await rotate_session(request)
-    request.set_session({SESSION_AGENT: agent["id"]})
-    return Redirect("/dashboard", status_code=303)
+    request.set_session(session_for(agent))
+    return Redirect(request.app.route_reverse("agent.dashboard"), status_code=303)
 
 
-@post("/logout")
+@post("/logout", name="accounts.logout")
 async def logout(request: Request) -> Redirect:
-    old = request.cookies.get(request.app.state.session_config.key)
-    if old:
-        await request.app.stores.get("sessions").delete(old)
+    await end_session(request)
     request.clear_session()
-    return Redirect("/login", status_code=303)
+    return Redirect(request.app.route_reverse("accounts.login"), status_code=303)
 
 
-@get("/password/forgot")
-async def forgot_form(request: Request) -> Template:
-    return _page(request, "accounts/forgot.html")
+@get("/password/forgot", name="accounts.forgot")
+async def forgot_form() -> Template:
+    return _page("accounts/forgot.html")
 
 
-@post("/password/forgot")
-async def forgot(request: Request, data: Form) -> Template:
-    links = request.app.state.links
-    link = await service.request_password_reset(data.get("email", ""), base_url=links.base_url, domain=links.domain)
-    if link:
-        _log_link_without_smtp(request, "password reset", link)
-    # The same answer for known and unknown addresses: this page must not reveal who has an account.
-    return _page(request, "accounts/message.html", title="Check your mailbox",
-                 message="If an account exists for this address, we have sent it a link to choose a new password.")
+async def _send_reset(email: str, settings: Settings, links: Links) -> None:
+    try:
+        token = await service.request_password_reset(email)
+    except Exception:  # the visitor has their answer already; log, never raise into the void
+        log.exception("Queueing a password reset failed")
+        return
+    if token:
+        _log_link_without_smtp(settings, "password reset", links.password_reset(token))
 
 
-@get("/password/reset/{token:str}")
-async def reset_form(request: Request, token: FromPath[str]) -> Template:
+@post("/password/forgot", name="accounts.forgot_submit")
+async def forgot(data: Form, settings: Injected[Settings], links: Injected[Links]) -> Template:
+    # The same answer for known and unknown addresses, at the same speed: the lookup and the mail
+    # happen after the answer went out.
+    email = form_text(data, "email")[:254]
+    context = {"title": _("Check your mailbox"), "show_login": False,
+               "message": _("If an account exists for this address, we have sent it a link to choose a new password.")}
+    return Template("accounts/message.html", context=context,
+                    background=BackgroundTask(_send_reset, email, settings, links))
+
+
+@get("/password/reset/{token:str}", name="accounts.reset")
+async def reset_form(token: PathText) -> Template:
     try:
         await service.check_reset_token(token)
     except NotFound as exc:
-        return _page(request, "accounts/message.html", 404, title="Link not valid", message=exc.message)
-    return _page(request, "accounts/reset.html", token=token)
+        return _message(_("Link not valid"), exc.message, 404)
+    return _page("accounts/reset.html", token=token)
 
 
-@post("/password/reset/{token:str}")
-async def reset(request: Request, token: FromPath[str], data: Form) -> Template:
+@post("/password/reset/{token:str}", name="accounts.reset_submit")
+async def reset(token: PathText, data: Form) -> Template:
     try:
-        await service.reset_password(token, data)
+        await service.reset_password(token, NewPassword.from_form(data))
     except ValidationFailed as exc:
-        return _page(request, "accounts/reset.html", 422, token=token, errors=exc.errors)
+        return _page("accounts/reset.html", 422, token=token, errors=exc.errors)
     except NotFound as exc:
-        return _page(request, "accounts/message.html", 404, title="Link not valid", message=exc.message)
-    return _page(request, "accounts/message.html", title="Password changed",
-                 message="Your new password is set. You can log in now.", show_login=True)
+        return _message(_("Link not valid"), exc.message, 404)
+    return _message(_("Password changed"), _("Your new password is set. You can log in now."), show_login=True)
 
 
 ROUTES = [signup_form, signup, confirm, login_form, login, logout, forgot_form, forgot, reset_form, reset]
-RATE_LIMITED_POSTS = {"/login", "/signup", "/password/forgot"}
+RATE_LIMITED = {"accounts.login_submit", "accounts.signup_submit", "accounts.forgot_submit"}
 
 
-async def _is_rate_limited(request: Request) -> bool:
-    return request.method == "POST" and request.url.path in RATE_LIMITED_POSTS
+def login_rate_limit(per_minute: int, client: ClientAddress) -> RateLimitConfig:
+    """Per-client limit on the account forms that guess passwords or send mail; others pass."""
 
+    async def is_limited(request: Request) -> bool:
+        return request.method == "POST" and request.scope["route_handler"].name in RATE_LIMITED
 
-def login_rate_limit(per_minute: int) -> RateLimitConfig:
-    """Per-IP limit on the account forms that guess passwords or send mail; other requests pass."""
-    return RateLimitConfig(
-        rate_limit=("minute", per_minute), store="login_rate_limit", check_throttle_handler=_is_rate_limited
-    )
+    return RateLimitConfig(rate_limit=("minute", per_minute), store="login_rate_limit",
+                           check_throttle_handler=is_limited, identifier_for_request=client.of)

@@ -1,26 +1,19 @@
 """What HelpRealm mails, and to whom. One function per occasion; each renders the text and HTML
 parts from `templates/mail/<name>.txt|.html` and queues them in the outbox (inside the caller's
-transaction, so the mail exists exactly when the change does)."""
+transaction, so the mail exists exactly when the change does). Links in mails are absolute and
+built from route names (app/links.py)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from jinja2 import Environment
-
+from app import links
+from app.i18n import _
 from app.mail.compose import thread_id
 from app.mail.outbox import enqueue
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    from app.web.templating import build_environment  # late: keeps mail importable without Litestar
-
-    return build_environment()
+from app.templating import environment
 
 
 def _render(template: str, **context) -> tuple[str, str]:
-    env = _environment()
+    env = environment()
     text = env.get_template(f"mail/{template}.txt").render(**context)
     html = env.get_template(f"mail/{template}.html").render(**context)
     return text, html
@@ -31,71 +24,60 @@ def ticket_subject(ticket: dict, prefix: str = "") -> str:
     return f"{prefix}{ticket['subject']} [ID:{ticket['hash']}]"
 
 
-def _thread_headers(ticket: dict, domain: str) -> dict:
-    ref = thread_id(ticket["hash"], domain)
-    return {"References": ref, "In-Reply-To": ref}
-
-
-async def _to_customer(template: str, *, workspace: dict, ticket: dict, subject: str, domain: str, **context) -> None:
-    text, html = _render(template, workspace=workspace, ticket=ticket, **context)
+async def _to_customer(template: str, *, workspace: dict, ticket: dict, subject: str, **context) -> None:
+    site = links.current()
+    permalink = site.permalink(workspace["key"], ticket["hash"])
+    text, html = _render(template, workspace=workspace, ticket=ticket, permalink=permalink, **context)
+    ref = thread_id(ticket["hash"], site.domain)
     await enqueue(
         to=ticket["customer_email"],
         subject=subject,
         text=text,
         html=html,
         purpose=template,
-        domain=domain,
+        domain=site.domain,
         workspace_id=workspace["id"],
         ticket_id=ticket["id"],
-        headers=_thread_headers(ticket, domain),
+        headers={"References": ref, "In-Reply-To": ref},
     )
 
 
-async def queue_ticket_created(*, workspace: dict, ticket: dict, permalink: str, confirm_link: str | None, domain: str) -> None:
-    await _to_customer(
-        "ticket_created",
-        workspace=workspace,
-        ticket=ticket,
-        subject=ticket_subject(ticket, "Your request: "),
-        domain=domain,
-        permalink=permalink,
-        confirm_link=confirm_link,
-    )
+async def queue_ticket_created(*, workspace: dict, ticket: dict, confirmation_token: str | None = None) -> None:
+    confirm_link = None
+    if confirmation_token:
+        confirm_link = links.current().confirm_ticket(workspace["key"], ticket["hash"], confirmation_token)
+    await _to_customer("ticket_created", workspace=workspace, ticket=ticket,
+                       subject=ticket_subject(ticket, _("Your request: ")), confirm_link=confirm_link)
 
 
-async def queue_agent_reply(*, workspace: dict, ticket: dict, reply_text: str, agent_name: str, permalink: str, domain: str) -> None:
-    await _to_customer(
-        "agent_reply",
-        workspace=workspace,
-        ticket=ticket,
-        subject=ticket_subject(ticket, "Re: "),
-        domain=domain,
-        reply_text=reply_text,
-        agent_name=agent_name,
-        permalink=permalink,
-    )
+async def queue_agent_reply(*, workspace: dict, ticket: dict, reply_text: str, agent_name: str) -> None:
+    await _to_customer("agent_reply", workspace=workspace, ticket=ticket, subject=ticket_subject(ticket, _("Re: ")),
+                       reply_text=reply_text, agent_name=agent_name)
 
 
-async def queue_status_changed(*, workspace: dict, ticket: dict, status_label: str, permalink: str, domain: str) -> None:
-    await _to_customer(
-        "status_changed",
-        workspace=workspace,
-        ticket=ticket,
-        subject=ticket_subject(ticket, f"{status_label}: "),
-        domain=domain,
-        status_label=status_label,
-        permalink=permalink,
-    )
+async def queue_status_changed(*, workspace: dict, ticket: dict, status_label: str) -> None:
+    await _to_customer("status_changed", workspace=workspace, ticket=ticket,
+                       subject=ticket_subject(ticket, _("%(status)s: ", status=status_label)),
+                       status_label=status_label)
 
 
-async def _to_agent(template: str, *, to: str, subject: str, domain: str, **context) -> None:
+async def _to_agent(template: str, *, to: str, subject: str, **context) -> None:
     text, html = _render(template, **context)
-    await enqueue(to=to, subject=subject, text=text, html=html, purpose=template, domain=domain)
+    await enqueue(to=to, subject=subject, text=text, html=html, purpose=template, domain=links.current().domain)
 
 
-async def queue_account_confirm(*, to: str, name: str, link: str, domain: str) -> None:
-    await _to_agent("account_confirm", to=to, subject="Confirm your HelpRealm account", domain=domain, name=name, link=link)
+async def queue_account_confirm(*, to: str, name: str, token: str) -> None:
+    await _to_agent("account_confirm", to=to, subject=_("Confirm your HelpRealm account"), name=name,
+                    link=links.current().confirm_account(token))
 
 
-async def queue_password_reset(*, to: str, name: str, link: str, domain: str) -> None:
-    await _to_agent("password_reset", to=to, subject="Reset your HelpRealm password", domain=domain, name=name, link=link)
+async def queue_account_exists(*, to: str, name: str) -> None:
+    """Someone signed up with an address that already has an account: tell its owner, not them."""
+    site = links.current()
+    await _to_agent("account_exists", to=to, subject=_("Someone tried to sign up with your address"), name=name,
+                    login_link=site.login(), forgot_link=site.url("accounts.forgot"))
+
+
+async def queue_password_reset(*, to: str, name: str, token: str) -> None:
+    await _to_agent("password_reset", to=to, subject=_("Reset your HelpRealm password"), name=name,
+                    link=links.current().password_reset(token))

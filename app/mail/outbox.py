@@ -79,7 +79,9 @@ async def enqueue(
 
 
 class OutboxSender:
-    """Drains the outbox. One per server process (started in the app's lifespan)."""
+    """Drains the outbox. One per server process (a background loop, app/tasks.py)."""
+
+    name = "outbox"
 
     def __init__(self, settings: MailSettings) -> None:
         self.settings = settings

@@ -1,34 +1,48 @@
-"""Everything a customer reaches without logging in: the public form, the secret ticket page."""
+"""Everything a customer reaches without logging in: the public form and the secret ticket page.
+
+Every route here is under `/{workspace_key}/`; the portal router provides the `workspace` from
+that key (404 for an unknown one). The customer's only credential is the ticket hash.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
-from litestar.response import File, Redirect, Template
+from litestar.datastructures import CacheControlHeader, UploadFile
+from litestar.response import Redirect, Template
 
-from app.errors import Conflict, Forbidden, RateLimited, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from app.faq import service as faq
-from app.tickets import queries
-from app.tickets import service as tickets
-from app.tickets.files import Upload
+from app.i18n import _
+from app.links import Links
+from app.tickets import queries, service
+from app.tickets.files import Storage, Upload
+from app.tickets.inputs import NewTicket, Reply
+from app.tickets.refs import CustomerTicket
 from app.tickets.status import Status
-from app.web.captcha import check_captcha, new_captcha
-from app.web.client import client_ip
+from app.web.captcha import Captchas
+from app.web.client import ClientAddress
+from app.web.dependencies import Injected
+from app.web.files import attachment_response
+from app.web.limits import PerMinute, WaitBetween
+from app.web.params import Form, Id, Multipart, OptionalText, PathText, Text
 from app.web.render import is_htmx, render
 from app.workspaces.service import get_by_key
 
-Form = URLEncodedBody[dict[str, Any]]
-Multipart = MultipartBody[dict[str, Any]]
+NO_STORE = CacheControlHeader(no_store=True)  # the ticket page is private: no copies in caches
 
 
-def _throttle(request: Request):
-    return request.app.state.creation_throttle
+async def provide_workspace(workspace_key: PathText) -> dict:
+    """The portal router's `workspace`: the row for the key in the path."""
+    return await get_by_key(workspace_key)
 
 
-async def _form_page(request: Request, workspace: dict, status_code: int = 200, **context: Any) -> Template:
+# -- the public page -------------------------------------------------------------------------
+
+
+async def _form_page(request: Request, workspace: dict, captchas: Captchas, status_code: int = 200,
+                     **context: Any) -> Template:
     context.setdefault("values", {"prio": "1"})
     context.setdefault("errors", {})
     return render(
@@ -38,46 +52,64 @@ async def _form_page(request: Request, workspace: dict, status_code: int = 200, 
             "workspace": workspace,
             "types": await queries.ticket_types(workspace["id"]),
             "faq": await faq.list_entries(workspace["id"]),
-            "captcha": new_captcha(request.app.state.secret),
+            "captcha": captchas.new(),
             **context,
         },
-        fragment="portal/_form.html",
+        fragment="portal/_ticket_form.html",
         status_code=status_code,
     )
 
 
-@get("/{workspace_key:str}")
-async def public_page(request: Request, workspace_key: FromPath[str]) -> Template:
-    workspace = await get_by_key(workspace_key)
-    return await _form_page(request, workspace)
+@get("/{workspace_key:str}", name="portal.index")
+async def public_page(request: Request, workspace: Injected[dict], captchas: Injected[Captchas]) -> Template:
+    return await _form_page(request, workspace, captchas)
 
 
-@post("/{workspace_key:str}/ticket/create")
-async def create_ticket(request: Request, workspace_key: FromPath[str], data: Form) -> Template:
-    workspace = await get_by_key(workspace_key)
-    client = client_ip(request)
-    values = {k: v for k, v in data.items() if k not in ("captcha", "captcha_token", "_csrf_token")}
+@post("/{workspace_key:str}/ticket/create", name="portal.create")
+async def create_ticket(request: Request, workspace: Injected[dict], data: Form, captchas: Injected[Captchas],
+                        ticket_wait: Injected[WaitBetween], client: Injected[ClientAddress]) -> Template:
+    address = client.of(request)
+    values = {k: v for k, v in data.items() if k in ("name", "email", "subject", "text", "type", "prio")}
     try:
-        _throttle(request).check(client)
-        if not check_captcha(request.app.state.secret, data.get("captcha_token"), data.get("captcha")):
-            # Check the other fields too, so the customer sees every problem at once.
-            await tickets.validate_new_ticket(workspace, data, {"captcha": "The answer to the captcha is wrong."})
-        await tickets.create_ticket(workspace, data, links=request.app.state.links, source="web")
-    except ValidationFailed as exc:
-        return await _form_page(request, workspace, 422, values=values, errors=exc.errors)
+        # Claimed before any await, so simultaneous tickets from one address cannot all pass.
+        ticket_wait.claim(address, _("Please wait %(seconds)d seconds before opening another ticket."))
     except RateLimited as exc:
-        return await _form_page(request, workspace, 429, values=values, errors={}, form_error=exc.message)
-    _throttle(request).record(client)
-    return render(request, "portal/created.html", {"workspace": workspace}, fragment="portal/_created.html")
+        return await _form_page(request, workspace, captchas, 429, values=values, form_error=exc.message)
+    try:
+        captcha_ok = captchas.check(str(data.get("captcha_token") or ""), str(data.get("captcha") or ""))
+        types = {row["id"] for row in await queries.ticket_types(workspace["id"])}
+        new = NewTicket.from_form(data, type_ids=types,
+                                  extra_errors={} if captcha_ok else {"captcha": _("The answer to the captcha is wrong.")})
+        await service.create_ticket(workspace, new)
+    except ValidationFailed as exc:
+        ticket_wait.release(address)  # nothing was opened: fixing the form needs no wait
+        return await _form_page(request, workspace, captchas, 422, values=values, errors=exc.errors)
+    except BaseException:
+        ticket_wait.release(address)
+        raise
+    return render(request, "portal/index.html", {"workspace": workspace, "created": True, "faq": []},
+                  fragment="portal/_ticket_form.html")
 
 
-@get("/{workspace_key:str}/ticket/open")
-async def open_by_hash(workspace_key: FromPath[str], hash: FromQuery[str] = "") -> Redirect:
-    return Redirect(f"/{workspace_key}/ticket/show/{hash.strip().lower()}", status_code=303)
+@get("/{workspace_key:str}/ticket/open", name="portal.open")
+async def open_by_hash(request: Request, workspace: Injected[dict], hash: Text = "") -> Redirect:
+    """The public page's "open your ticket" box."""
+    ref = CustomerTicket(workspace["id"], hash.strip().lower())
+    if not ref.well_formed:
+        raise NotFound(_("No such ticket."))
+    return Redirect(_ticket_url(request, workspace, ref.hash), status_code=303)
 
 
-async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, status_code: int = 200, **context: Any) -> Template:
-    ticket = await queries.ticket_for_customer(workspace["id"], ticket_hash)
+# -- the secret ticket page ------------------------------------------------------------------
+
+
+def _ticket_url(request: Request, workspace: dict, ticket_hash: str) -> str:
+    return request.app.route_reverse("portal.ticket", workspace_key=workspace["key"], ticket_hash=ticket_hash)
+
+
+async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, links: Links, status_code: int = 200,
+                       **context: Any) -> Template:
+    ticket = await queries.ticket_page(CustomerTicket(workspace["id"], ticket_hash))
     context.setdefault("errors", {})
     return render(
         request,
@@ -85,81 +117,80 @@ async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, stat
         {
             "workspace": workspace,
             "ticket": ticket,
-            "permalink": request.app.state.links.permalink(workspace["key"], ticket["hash"]),
+            "permalink": links.permalink(workspace["key"], ticket["hash"]),
             "entries": await queries.thread(ticket["id"], for_customer=True),
             "attachments": await queries.attachments(ticket["id"], for_customer=True),
             "closed": ticket["status"] == Status.CLOSED,
             "awaiting": ticket["status"] == Status.AWAITING_CONFIRMATION,
             **context,
         },
-        fragment="portal/_ticket_body.html",
+        fragment="portal/_ticket.html",
         status_code=status_code,
     )
 
 
-@get("/{workspace_key:str}/ticket/show/{ticket_hash:str}")
-async def show_ticket(request: Request, workspace_key: FromPath[str], ticket_hash: FromPath[str], confirmation: FromQuery[str | None] = None) -> Template:
-    workspace = await get_by_key(workspace_key)
+@get("/{workspace_key:str}/ticket/show/{ticket_hash:str}", name="portal.ticket", cache_control=NO_STORE)
+async def show_ticket(request: Request, workspace: Injected[dict], ticket_hash: PathText, links: Injected[Links],
+                      confirmation: OptionalText = None) -> Template:
     notice = None
     if confirmation:
         try:
-            if await tickets.confirm_ticket(workspace, ticket_hash, confirmation):
-                notice = "Thank you, your e-mail address is confirmed. Our team will get back to you."
+            if await service.confirm_ticket(workspace, ticket_hash, confirmation):
+                notice = _("Thank you, your e-mail address is confirmed. Our team will get back to you.")
         except Forbidden as exc:
-            return await _ticket_page(request, workspace, ticket_hash, 403, notice_error=exc.message)
-    return await _ticket_page(request, workspace, ticket_hash, notice=notice)
+            return await _ticket_page(request, workspace, ticket_hash, links, 403, notice_error=exc.message)
+    return await _ticket_page(request, workspace, ticket_hash, links, notice=notice)
 
 
-@post("/{workspace_key:str}/ticket/show/{ticket_hash:str}/reply")
-async def reply(request: Request, workspace_key: FromPath[str], ticket_hash: FromPath[str], data: Form) -> Template | Redirect:
-    workspace = await get_by_key(workspace_key)
-    try:
-        await tickets.customer_reply(workspace, ticket_hash, data)
-    except ValidationFailed as exc:
-        return await _ticket_page(request, workspace, ticket_hash, 422, errors=exc.errors, values=data)
-    except Conflict as exc:
-        return await _ticket_page(request, workspace, ticket_hash, 409, notice_error=exc.message)
+def _count_post(posts: PerMinute, client: ClientAddress, request: Request, ticket_hash: str) -> None:
+    posts.hit([f"ip:{client.of(request)}", f"ticket:{ticket_hash.lower()}"],
+              _("You are posting too fast. Please wait a minute and try again."))
+
+
+async def _after_post(request: Request, workspace: dict, ticket_hash: str, links: Links, notice: str) -> Response:
     if is_htmx(request):
-        return await _ticket_page(request, workspace, ticket_hash, notice="Your message has been sent.")
-    return Redirect(f"/{workspace_key}/ticket/show/{ticket_hash}", status_code=303)
+        return await _ticket_page(request, workspace, ticket_hash, links, notice=notice)
+    return Redirect(_ticket_url(request, workspace, ticket_hash), status_code=303)
 
 
-@post("/{workspace_key:str}/ticket/show/{ticket_hash:str}/upload")
-async def upload(request: Request, workspace_key: FromPath[str], ticket_hash: FromPath[str], data: Multipart) -> Template | Redirect:
-    workspace = await get_by_key(workspace_key)
+@post("/{workspace_key:str}/ticket/show/{ticket_hash:str}/reply", name="portal.reply", cache_control=NO_STORE)
+async def reply(request: Request, workspace: Injected[dict], ticket_hash: PathText, data: Form, links: Injected[Links],
+                posts: Injected[PerMinute], client: Injected[ClientAddress]) -> Response:
+    try:
+        new = Reply.from_form(data, label=_("Your message"))
+        _count_post(posts, client, request, ticket_hash)
+        await service.customer_reply(workspace, ticket_hash, new)
+    except ValidationFailed as exc:
+        return await _ticket_page(request, workspace, ticket_hash, links, 422, errors=exc.errors,
+                                  values={"text": data.get("text") if isinstance(data.get("text"), str) else ""})
+    except (Conflict, RateLimited) as exc:
+        return await _ticket_page(request, workspace, ticket_hash, links, exc.status_code, notice_error=exc.message)
+    return await _after_post(request, workspace, ticket_hash, links, _("Your message has been sent."))
+
+
+@post("/{workspace_key:str}/ticket/show/{ticket_hash:str}/upload", name="portal.upload", cache_control=NO_STORE)
+async def upload(request: Request, workspace: Injected[dict], ticket_hash: PathText, data: Multipart,
+                 links: Injected[Links], storage: Injected[Storage], posts: Injected[PerMinute],
+                 client: Injected[ClientAddress]) -> Response:
     file = data.get("file")
     try:
         if not isinstance(file, UploadFile) or not file.filename:
-            raise ValidationFailed({"file": "Please choose a file."})
+            raise ValidationFailed({"file": _("Please choose a file.")})
+        _count_post(posts, client, request, ticket_hash)
         content = await file.read()
-        await tickets.add_customer_attachment(
-            workspace, ticket_hash, Upload(file.filename, file.content_type, content), request.app.state.storage
-        )
+        await service.add_customer_attachment(workspace, ticket_hash, Upload(file.filename, file.content_type, content),
+                                              storage)
     except ValidationFailed as exc:
-        return await _ticket_page(request, workspace, ticket_hash, 422, errors=exc.errors)
-    except (Conflict, Forbidden) as exc:
-        return await _ticket_page(request, workspace, ticket_hash, exc.status_code, notice_error=exc.message)
-    if is_htmx(request):
-        return await _ticket_page(request, workspace, ticket_hash, notice="Your file has been uploaded.")
-    return Redirect(f"/{workspace_key}/ticket/show/{ticket_hash}", status_code=303)
+        return await _ticket_page(request, workspace, ticket_hash, links, 422, errors=exc.errors)
+    except (Conflict, Forbidden, RateLimited) as exc:
+        return await _ticket_page(request, workspace, ticket_hash, links, exc.status_code, notice_error=exc.message)
+    return await _after_post(request, workspace, ticket_hash, links, _("Your file has been uploaded."))
 
 
-@get("/{workspace_key:str}/ticket/show/{ticket_hash:str}/file/{attachment_id:int}")
-async def download(request: Request, workspace_key: FromPath[str], ticket_hash: FromPath[str], attachment_id: FromPath[int]) -> Response:
-    workspace = await get_by_key(workspace_key)
-    row = await queries.attachment_for_customer(workspace["id"], ticket_hash, attachment_id)
-    return attachment_response(request, row)
-
-
-def attachment_response(request: Request, row: dict) -> File:
-    """Always a download, never rendered inline by the browser (uploaded HTML must not run)."""
-    return File(
-        path=request.app.state.storage.directory / row["stored_name"],
-        filename=row["filename"],
-        media_type="application/octet-stream",
-        content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox"},
-    )
+@get("/{workspace_key:str}/ticket/show/{ticket_hash:str}/file/{attachment_id:int}", name="portal.file")
+async def download(workspace: Injected[dict], ticket_hash: PathText, attachment_id: Id, storage: Injected[Storage]) -> Response:
+    row = await queries.attachment(CustomerTicket(workspace["id"], ticket_hash), attachment_id, for_customer=True)
+    return attachment_response(storage, row)
 
 
 ROUTES = [public_page, create_ticket, open_by_hash, show_ticket, reply, upload, download]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.errors import ValidationFailed
+from app.i18n import _
 
 
 @dataclass(frozen=True)
@@ -18,23 +20,39 @@ class Upload:
     data: bytes
 
 
+@dataclass(frozen=True)
+class Storage:
+    """Where attachment files go and how much one file and one ticket may hold (app.toml)."""
+
+    directory: Path
+    max_bytes: int
+    max_files_per_ticket: int = 50
+    max_bytes_per_ticket: int = 100 * 1024 * 1024
+
+
 def safe_filename(name: str) -> str:
-    name = os.path.basename((name or "").replace("\\", "/")).strip()
-    name = re.sub(r"[\x00-\x1f\x7f\"<>:|?*]", "_", name)
+    """The name to store and show: no folders, no control or reserved characters, and none of
+    the trailing dots and spaces that Windows drops when saving (`probe.js.` is `probe.js`)."""
+    name = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/")))
+    name = re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\"<>:|?*/]", "_", name)
+    name = name.strip().rstrip(". ").strip()
     return (name or "file")[:200]
+
+
+def extension(filename: str) -> str:
+    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
 def check_upload(upload: Upload, *, blocked_extensions: str, max_bytes: int, field: str = "file") -> str:
     """Return the cleaned file name or raise ValidationFailed with a message for `field`."""
     filename = safe_filename(upload.filename)
     if not upload.data:
-        raise ValidationFailed({field: "The file is empty."})
+        raise ValidationFailed({field: _("The file is empty.")})
     if len(upload.data) > max_bytes:
-        raise ValidationFailed({field: f"The file is larger than {max_bytes // (1024 * 1024)} MB."})
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+        raise ValidationFailed({field: _("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024))})
     blocked = {e.strip(".").lower() for e in blocked_extensions.split()}
-    if extension and extension in blocked:
-        raise ValidationFailed({field: f"Files of type .{extension} are not accepted."})
+    if extension(filename) in blocked:
+        raise ValidationFailed({field: _("Files of type .%(ext)s are not accepted.", ext=extension(filename))})
     return filename
 
 

@@ -1,6 +1,7 @@
 """Reading tickets: lists, the ticket page, the customer's view, dashboard counts.
 
-Every query is scoped: by the viewer's workspace for agents, by workspace and hash for customers.
+Every query is scoped where it is written: agents' by their visibility (app/tickets/scopes.py),
+customers' by workspace and hash (app/tickets/refs.py).
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from app.accounts.tables import Agent, AgentGroup
 from app.accounts.viewer import Viewer
 from app.cache import TTLCache
 from app.errors import NotFound
+from app.i18n import _
+from app.tickets.refs import TicketRef, load
+from app.tickets.scopes import TicketScope, list_scope, visible_to
 from app.tickets.status import Status
 from app.tickets.tables import Attachment, Ticket, TicketType, TimelineEntry
+from app.validation import parse_int
 
 LIST_COLUMNS = (
     Ticket.id,
@@ -27,7 +32,6 @@ LIST_COLUMNS = (
     Ticket.assignee.first_name.as_alias("assignee_first"),
     Ticket.assignee.last_name.as_alias("assignee_last"),
 )
-SCOPES = ("mine", "groups", "all")
 
 
 @dataclass
@@ -51,24 +55,8 @@ class Page:
         return min(self.total, self.page * self.per_page)
 
 
-def _scope_filter(viewer: Viewer, scope: str):
-    where = [Ticket.workspace == viewer.workspace_id]
-    if scope == "mine":
-        where.append(Ticket.assignee == viewer.agent_id)
-    elif scope == "groups":
-        where.append(Ticket.group.is_in(list(viewer.group_ids) or [-1]))
-    return where
-
-
-async def list_tickets(
-    viewer: Viewer,
-    *,
-    scope: str = "groups",
-    page: int = 1,
-    per_page: int = 25,
-    status: int | None = None,
-) -> Page:
-    where = _scope_filter(viewer, scope)
+async def list_tickets(scope: TicketScope, *, page: int = 1, per_page: int = 25, status: int | None = None) -> Page:
+    where = scope.sql_where()
     if status is not None:
         where.append(Ticket.status == status)
     total = await Ticket.count().where(*where)
@@ -83,61 +71,60 @@ async def list_tickets(
     return Page(rows=rows, total=total, page=page, per_page=per_page)
 
 
-async def rows_in_order(viewer: Viewer, scope: str, ticket_ids: list[int]) -> list[dict]:
+async def rows_in_order(scope: TicketScope, ticket_ids: list[int]) -> list[dict]:
     """List rows for search hits, in the hits' order. Scoped again here: the index may lag a
     change of group or assignee by a moment, the database never does."""
     if not ticket_ids:
         return []
-    rows = await Ticket.select(*LIST_COLUMNS).where(*_scope_filter(viewer, scope), Ticket.id.is_in(ticket_ids))
+    rows = await Ticket.select(*LIST_COLUMNS).where(*scope.sql_where(), Ticket.id.is_in(ticket_ids))
     order = {ticket_id: i for i, ticket_id in enumerate(ticket_ids)}
     return sorted(rows, key=lambda r: order[r["id"]])
 
 
 async def find_by_reference(viewer: Viewer, text: str) -> int | None:
-    """`#12`, `12` or a 32-hex hash: the ticket number it names in the viewer's workspace."""
+    """`#12` or a 32-hex hash: the number of the ticket it names, if the viewer may see it."""
     text = text.strip()
-    if text.startswith("#") and text[1:].isdigit():
-        number = int(text[1:])
+    if text.startswith("#") and parse_int(text[1:]) is not None:
+        condition = Ticket.number == parse_int(text[1:])
     elif len(text) == 32 and all(c in "0123456789abcdef" for c in text.lower()):
-        row = await Ticket.select(Ticket.number).where(
-            Ticket.workspace == viewer.workspace_id, Ticket.hash == text.lower()
-        ).first()
-        return row["number"] if row else None
+        condition = Ticket.hash == text.lower()
     else:
         return None
-    exists = await Ticket.exists().where(Ticket.workspace == viewer.workspace_id, Ticket.number == number)
-    return number if exists else None
+    row = await Ticket.select(Ticket.number).where(*visible_to(viewer).sql_where(), condition).first()
+    return row["number"] if row else None
 
 
-async def ticket_for_agent(viewer: Viewer, number: int) -> dict:
-    row = await Ticket.select(
-        *Ticket.all_columns(),
-        Ticket.ticket_type.name.as_alias("type_name"),
-        Ticket.group.name.as_alias("group_name"),
-        Ticket.assignee.first_name.as_alias("assignee_first"),
-        Ticket.assignee.last_name.as_alias("assignee_last"),
-    ).where(Ticket.workspace == viewer.workspace_id, Ticket.number == number).first()
-    if row is None:
-        raise NotFound("No such ticket.")
-    return row
+PAGE_COLUMNS = (
+    *Ticket.all_columns(),
+    Ticket.ticket_type.name.as_alias("type_name"),
+    Ticket.group.name.as_alias("group_name"),
+    Ticket.assignee.first_name.as_alias("assignee_first"),
+    Ticket.assignee.last_name.as_alias("assignee_last"),
+)
 
 
-async def ticket_for_customer(workspace_id: int, ticket_hash: str) -> dict:
-    if len(ticket_hash) != 32:
-        raise NotFound("No such ticket.")
-    row = await Ticket.select(*Ticket.all_columns(), Ticket.ticket_type.name.as_alias("type_name")).where(
-        Ticket.workspace == workspace_id, Ticket.hash == ticket_hash.lower()
-    ).first()
-    if row is None:
-        raise NotFound("No such ticket.")
-    return row
+async def ticket_page(ref: TicketRef) -> dict:
+    """The ticket with the names its page shows (type, group, assignee)."""
+    return await load(ref, *PAGE_COLUMNS)
+
+
+# What customers see of the timeline, in one place: their own messages, the team's replies, and
+# the notices about their ticket's state (opened, status changes, confirmation, merge) and about
+# the files on it, which they see in its file list anyway. Never internal notes, assignments,
+# group moves, priority or type changes, tags, deadlines, or the earlier text of an edited post.
+# (A file kept from the customer, should that come, must not write a customer-visible event.)
+CUSTOMER_POSTS = ("customer", "reply")
+CUSTOMER_EVENTS = ("created", "status", "confirmed", "merged", "attachment")
 
 
 async def thread(ticket_id: int, *, for_customer: bool) -> list[dict]:
-    """Timeline entries, newest first. Customers never see internal notes."""
+    """Timeline entries, newest first."""
     query = TimelineEntry.select().where(TimelineEntry.ticket == ticket_id).output(load_json=True)
     if for_customer:
-        query = query.where(TimelineEntry.kind.is_in(["customer", "reply", "event"]))
+        query = query.where(
+            TimelineEntry.kind.is_in(list(CUSTOMER_POSTS))
+            | ((TimelineEntry.kind == "event") & TimelineEntry.event.is_in(list(CUSTOMER_EVENTS)))
+        )
     return await query.order_by(TimelineEntry.created_at, ascending=False).order_by(TimelineEntry.id, ascending=False)
 
 
@@ -148,26 +135,15 @@ async def attachments(ticket_id: int, *, for_customer: bool) -> list[dict]:
     return await query.order_by(Attachment.created_at)
 
 
-async def attachment_for_agent(viewer: Viewer, number: int, attachment_id: int) -> dict:
-    row = await Attachment.select().where(
-        Attachment.id == attachment_id,
-        Attachment.workspace == viewer.workspace_id,
-        Attachment.ticket.number == number,
-    ).first()
+async def attachment(ref: TicketRef, attachment_id: int, *, for_customer: bool) -> dict:
+    """One file of a ticket the reference reaches (a customer's only if visible to them)."""
+    ticket = await load(ref, Ticket.id)
+    query = Attachment.select().where(Attachment.id == attachment_id, Attachment.ticket == ticket["id"])
+    if for_customer:
+        query = query.where(Attachment.visible_to_customer == True)  # noqa: E712
+    row = await query.first()
     if row is None:
-        raise NotFound("No such file.")
-    return row
-
-
-async def attachment_for_customer(workspace_id: int, ticket_hash: str, attachment_id: int) -> dict:
-    row = await Attachment.select().where(
-        Attachment.id == attachment_id,
-        Attachment.workspace == workspace_id,
-        Attachment.ticket.hash == ticket_hash,
-        Attachment.visible_to_customer == True,  # noqa: E712
-    ).first()
-    if row is None:
-        raise NotFound("No such file.")
+        raise NotFound(_("No such file."))
     return row
 
 
@@ -182,10 +158,11 @@ async def ticket_options(workspace_id: int) -> dict:
 
 
 async def dashboard_counts(viewer: Viewer) -> dict:
-    ws = Ticket.workspace == viewer.workspace_id
+    mine = list_scope(viewer, "mine").sql_where()
+    visible = visible_to(viewer).sql_where()
     return {
-        "my_tickets": await Ticket.count().where(ws, Ticket.assignee == viewer.agent_id, Ticket.status != int(Status.CLOSED)),
-        "open_tickets": await Ticket.count().where(ws, Ticket.status == int(Status.OPEN)),
+        "my_tickets": await Ticket.count().where(*mine, Ticket.status != int(Status.CLOSED)),
+        "open_tickets": await Ticket.count().where(*visible, Ticket.status == int(Status.OPEN)),
         "groups": await AgentGroup.count().where(AgentGroup.workspace == viewer.workspace_id),
         "agents": await Agent.count().where(Agent.workspace == viewer.workspace_id),
     }

@@ -1,12 +1,15 @@
-"""Domain and HTTP errors mapped to responses in one place.
+"""Domain and HTTP errors mapped to responses in one place, one shape per audience.
 
-Browsers get an error page (or, for HTMX, a small error fragment and an `HX-Retarget` to the
-page's flash area); API paths get JSON with `code` equal to the HTTP status.
+Pages (portal, accounts, agent, admin) answer with an error page, or for HTMX a small fragment
+retargeted to the page's `#flash`; an unauthenticated agent is sent to the login page. The API
+routers pass their own JSON shape to `json_handlers()`. Errors raised before routing (an unknown
+path, a wrong method) reach the app-level handlers, which pick the shape by path prefix.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
@@ -14,64 +17,95 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
+from app.i18n import _
 from app.web.render import is_htmx
 
 log = logging.getLogger("helprealm.web")
 
+# (request, status, message, extra) -> Response
+Shape = Callable[[Request, int, str, dict], Response]
 
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+
+def _retry_headers(extra: dict) -> dict:
+    return {"Retry-After": str(int(extra["retry_after"]) + 1)} if "retry_after" in extra else {}
 
 
-def _error_response(request: Request, status: int, message: str, extra: dict | None = None) -> Response:
-    headers = {}
-    if isinstance(extra, dict) and "retry_after" in extra:
-        headers["Retry-After"] = str(int(extra["retry_after"]) + 1)
-    if _is_api(request):
-        return Response({"code": status, "error": message, **(extra or {})}, status_code=status, headers=headers, media_type=MediaType.JSON)
+def page_shape(request: Request, status: int, message: str, extra: dict) -> Response:
+    headers = _retry_headers(extra)
+    context = {"message": message, "status": status}
     if is_htmx(request):
         headers.update({"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
-        return Template("_error.html", context={"message": message, "status": status}, status_code=status, headers=headers)
-    return Template("error.html", context={"message": message, "status": status}, status_code=status, headers=headers)
+        return Template("layouts/_flash.html", context={**context, "kind": "error"}, status_code=status, headers=headers)
+    return Template("error.html", context=context, status_code=status, headers=headers)
 
 
-def domain_error_handler(request: Request, exc: DomainError) -> Response:
-    if isinstance(exc, NotAuthenticated) and not _is_api(request):
-        target = "/login"
-        if is_htmx(request):
-            return Response(None, status_code=200, headers={"HX-Redirect": target})
-        return Redirect(target, status_code=303)
-    extra: dict = {}
-    if isinstance(exc, ValidationFailed):
-        extra["errors"] = exc.errors
-    if isinstance(exc, RateLimited):
-        extra["retry_after"] = exc.retry_after
-    return _error_response(request, exc.status_code, exc.message, extra)
+def plain_json_shape(request: Request, status: int, message: str, extra: dict) -> Response:
+    """Until an API router brings its own: `{"code": status, "error": message, ...}`."""
+    return Response({"code": status, "error": message, **extra}, status_code=status,
+                    headers=_retry_headers(extra), media_type=MediaType.JSON)
 
 
-def http_error_handler(request: Request, exc: HTTPException) -> Response:
+def _http_message(exc: HTTPException) -> str:
     status = exc.status_code
-    if status >= 500:
-        log.exception("server error on %s %s", request.method, request.url.path, exc_info=exc)
-    message = {
-        403: "Forbidden: the request was refused (is the form older than your session? reload and try again).",
-        404: "Not found.",
-        405: "This method is not allowed here.",
-        413: "The upload is too large.",
-        429: "Too many requests. Please wait a moment and try again.",
-    }.get(status, exc.detail if status < 500 else "Something went wrong on our side.")
-    if isinstance(exc, (NotAuthorizedException, PermissionDeniedException)) and status == 403 and "CSRF" in str(exc.detail):
-        message = "Your form has expired or the security token is missing. Reload the page and try again."
-    return _error_response(request, status, message)
+    if status == 403 and isinstance(exc, (NotAuthorizedException, PermissionDeniedException)) and "CSRF" in str(
+        exc.detail
+    ):
+        return _("Your form has expired or the security token is missing. Reload the page and try again.")
+    messages = {
+        400: _("The request was not understood."),
+        403: _("Forbidden: the request was refused."),
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+        413: _("The upload is too large."),
+        429: _("Too many requests. Please wait a moment and try again."),
+    }
+    return messages.get(status, _("Something went wrong on our side.") if status >= 500 else _("The request failed."))
 
 
-def internal_error_handler(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "Something went wrong on our side.")
+def _handlers(shape: Shape, *, redirect_to_login: bool) -> dict:
+    def domain_error(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, NotAuthenticated) and redirect_to_login:
+            target = request.app.route_reverse("accounts.login")
+            if is_htmx(request):
+                return Response(None, status_code=200, headers={"HX-Redirect": target})
+            return Redirect(target, status_code=303)
+        extra: dict = {}
+        if isinstance(exc, ValidationFailed):
+            extra["errors"] = exc.errors
+        if isinstance(exc, RateLimited):
+            extra["retry_after"] = exc.retry_after
+        return shape(request, exc.status_code, exc.message, extra)
+
+    def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code >= 500:
+            log.error("server error on %s %s", request.method, request.url.path, exc_info=exc)
+        extra = {"details": exc.extra} if exc.status_code == 400 and isinstance(exc.extra, list) else {}
+        return shape(request, exc.status_code, _http_message(exc), extra)
+
+    def internal_error(request: Request, exc: Exception) -> Response:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return shape(request, HTTP_500_INTERNAL_SERVER_ERROR, _("Something went wrong on our side."), {})
+
+    return {DomainError: domain_error, HTTPException: http_error, Exception: internal_error}
 
 
-EXCEPTION_HANDLERS = {
-    DomainError: domain_error_handler,
-    HTTPException: http_error_handler,
-    Exception: internal_error_handler,
-}
+def page_handlers() -> dict:
+    return _handlers(page_shape, redirect_to_login=True)
+
+
+def json_handlers(shape: Shape = plain_json_shape) -> dict:
+    return _handlers(shape, redirect_to_login=False)
+
+
+def app_handlers(api_prefixes: tuple[str, ...]) -> dict:
+    """For errors outside any router (unknown path, wrong method): JSON under the API prefixes."""
+    pages, apis = page_handlers(), json_handlers()
+
+    def pick(kind: type) -> Callable[[Request, Exception], Response]:
+        def handler(request: Request, exc: Exception) -> Response:
+            chosen = apis if request.url.path.startswith(api_prefixes) else pages
+            return chosen[kind](request, exc)
+
+        return handler
+
+    return {kind: pick(kind) for kind in pages}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
-from litestar.response import Template
+from litestar import Request, Response
+from litestar.response import Redirect, Template
 
 
 def is_htmx(request: Request) -> bool:
@@ -29,3 +29,10 @@ def render(
     response_headers = {"Vary": "HX-Request"}
     response_headers.update(headers or {})
     return Template(template_name=name, context=context, status_code=status_code, headers=response_headers)
+
+
+def redirect(request: Request, url: str) -> Response:
+    """Go to `url`: a whole-page navigation for HTMX (HX-Redirect), a 303 otherwise."""
+    if is_htmx(request):
+        return Response(None, status_code=200, headers={"HX-Redirect": url})
+    return Redirect(url, status_code=303)

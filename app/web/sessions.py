@@ -2,26 +2,39 @@
 
 Litestar's `ServerSideSessionBackend` writes the session back on every response; the store skips
 that write when nothing changed and the expiry is still far away, so a page view costs one read.
+Only sessions with something in them are stored: a visitor, or a cookie we never issued, costs no
+row. Session ids are the 64 hex characters we make; any other cookie value is ignored unread.
+Expired rows are purged by the cleanup loop (app/tasks.py).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.stores.base import Store
 from litestar.types import Empty
 
+from app import clock
 from app.accounts.tables import WebSession
 
+SESSION_COOKIE = "helprealm_session"
+SESSION_STORE = "sessions"
 SESSION_MAX_AGE = 14 * 24 * 3600
 ROTATE_STATE_KEY = "rotate_session_id"
+LOADED_STATE_KEY = "session_row_loaded"
+SESSION_ID = re.compile(r"[0-9a-f]{64}")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.now()
+
+
+def well_formed(session_id: str | None) -> bool:
+    return bool(session_id) and bool(SESSION_ID.fullmatch(session_id))
 
 
 def _delta(value: int | timedelta | None) -> timedelta | None:
@@ -71,9 +84,11 @@ class SQLiteSessionStore(Store):
         self._seen.clear()
         await WebSession.delete(force=True)
 
-    async def delete_expired(self) -> None:
+    async def delete_expired(self) -> int:
+        """Drop expired sessions; returns how many."""
         self._seen.clear()
-        await WebSession.delete().where(WebSession.expires_at <= _now())
+        rows = await WebSession.delete().where(WebSession.expires_at <= _now()).returning(WebSession.id)
+        return len(rows)
 
     async def exists(self, key: str) -> bool:
         return await self.get(key) is not None
@@ -96,13 +111,29 @@ class RotatingSessionBackend(ServerSideSessionBackend):
 
     def get_session_id(self, connection: ASGIConnection) -> str:
         fresh = connection.scope.get("state", {}).get(ROTATE_STATE_KEY)
-        return fresh or super().get_session_id(connection)
+        if fresh:
+            return fresh
+        cookie = connection.cookies.get(self.config.key)
+        return cookie if well_formed(cookie) else self.generate_session_id()
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict:
+        cookie = connection.cookies.get(self.config.key)
+        if not well_formed(cookie):
+            return {}
+        data = await self.get(cookie, store=self.config.get_store_from_app(connection.scope["app"]))
+        if data is None:
+            return {}
+        connection.scope.setdefault("state", {})[LOADED_STATE_KEY] = True
+        return self.deserialize_data(data)
 
     async def store_in_message(self, scope_session, message, connection: ASGIConnection) -> None:
-        # Anonymous visitors (customers, the login page) get no session row and no cookie: Litestar
-        # would otherwise store an empty session for every request that arrives without one.
-        if scope_session is not Empty and not scope_session and not connection.cookies.get(self.config.key):
-            return
+        # An empty session is never stored: Litestar would otherwise write a row (and set a
+        # cookie) for every visitor and for every cookie value anyone makes up. If a stored
+        # session became empty, it is deleted like a cleared one.
+        if scope_session is not Empty and not scope_session:
+            if not connection.scope.get("state", {}).get(LOADED_STATE_KEY):
+                return
+            scope_session = Empty
         await super().store_in_message(scope_session, message, connection)
 
 
@@ -112,17 +143,22 @@ class RotatingSessionConfig(ServerSideSessionConfig):
 
 async def rotate_session(request) -> None:
     """Drop the current session id's row and make the response carry a new id."""
-    old = request.cookies.get(request.app.state.session_config.key)
-    if old:
-        await request.app.stores.get("sessions").delete(old)
+    await end_session(request)
     request.scope.setdefault("state", {})[ROTATE_STATE_KEY] = secrets.token_hex(32)
+
+
+async def end_session(request) -> None:
+    """Delete the row of the session the request came with (logout, rotation)."""
+    old = request.cookies.get(SESSION_COOKIE)
+    if well_formed(old):
+        await request.app.stores.get(SESSION_STORE).delete(old)
 
 
 def session_config(secure: bool) -> RotatingSessionConfig:
     return RotatingSessionConfig(
-        key="helprealm_session",
+        key=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE,
-        store="sessions",
+        store=SESSION_STORE,
         httponly=True,
         samesite="lax",
         secure=secure,

@@ -67,12 +67,21 @@ async def test_signup_errors_are_shown_in_the_form(person: Person):
     assert await Workspace.count() == 0
 
 
-async def test_duplicate_signup_address_is_refused(person: Person):
+async def test_signup_with_a_known_address_answers_the_same_and_mails_the_owner(person: Person):
     await workspace_with_admin(email="ann@acme.test")
-    response = await person.submit("/signup", "/signup", {**SIGNUP, "email": "ann@acme.test"}, captcha=True)
-    assert response.status_code == 422
-    assert "already exists" in field_error(response.text, "email")
-    assert await Workspace.count() == 1
+    new = await person.submit("/signup", "/signup", {**SIGNUP, "email": "new@acme.test"}, captcha=True)
+    known = await person.submit("/signup", "/signup", {**SIGNUP, "email": "ann@acme.test"}, captcha=True)
+    # The visitor learns nothing about which addresses have accounts...
+    assert known.status_code == new.status_code == 200
+    assert soup(known.text).select_one(".message").get_text() == soup(new.text).select_one(".message").get_text()
+    # ...no second account was made for the known address, and its owner is told instead.
+    assert await Workspace.count() == 2 and await Agent.count().where(Agent.email == "ann@acme.test") == 1
+    mails = await OutboxMail.select(OutboxMail.purpose, OutboxMail.to_address).order_by(OutboxMail.id)
+    assert mails == [{"purpose": "account_confirm", "to_address": "new@acme.test"},
+                     {"purpose": "account_exists", "to_address": "ann@acme.test"}]
+    notice = await OutboxMail.select(OutboxMail.body_text).where(OutboxMail.purpose == "account_exists").first()
+    assert "http://helprealm.test/login" in notice["body_text"]
+    assert "http://helprealm.test/password/forgot" in notice["body_text"]
 
 
 async def test_wrong_password_and_unknown_address_get_the_same_answer(person: Person):

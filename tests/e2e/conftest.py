@@ -119,7 +119,7 @@ class Installation:
 
     @property
     def public_url(self) -> str:
-        return f"{self.base_url}/{self.workspace_key}/"
+        return f"{self.base_url}/{self.workspace_key}"
 
     def permalink(self, ticket_hash: str) -> str:
         return f"{self.base_url}/{self.workspace_key}/ticket/show/{ticket_hash}"
@@ -202,7 +202,7 @@ def installation(tmp_path_factory) -> Iterator[Installation]:
             capture_output=True, text=True, timeout=60, env=env, cwd=folder,
         )
         assert created.returncode == 0, f"create-workspace failed:\n{created.stdout}\n{created.stderr}"
-        match = re.search(r"/([0-9a-f]{32})/", created.stdout)
+        match = re.search(r"/([0-9a-f]{32})\b", created.stdout)
         assert match, f"no public page address in create-workspace output:\n{created.stdout}"
         key = match.group(1)
         db_path = folder / "data" / "helprealm.sqlite"

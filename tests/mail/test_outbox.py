@@ -20,7 +20,7 @@ def _mail_settings(port: int, **extra) -> MailSettings:
                         from_name="Acme Support", max_attempts=3, **extra)
 
 
-WORKSPACE = {"id": None, "name": "Acme", "key": "acme"}
+WORKSPACE = {"id": None, "name": "Acme", "key": "a" * 32}
 TICKET = {"id": None, "hash": "a" * 32, "subject": "Printer <on> fire", "customer_name": "Sally",
           "customer_email": "sally@customer.test", "number": 1}
 
@@ -28,8 +28,7 @@ TICKET = {"id": None, "hash": "a" * 32, "subject": "Printer <on> fire", "custome
 async def _queue_reply() -> dict:
     async with write():
         await messages.queue_agent_reply(workspace=WORKSPACE, ticket=TICKET, reply_text="Unplug it <now>.",
-                                         agent_name="Ann", permalink="http://h.test/acme/ticket/show/" + "a" * 32,
-                                         domain="h.test")
+                                         agent_name="Ann")
     return await OutboxMail.select().first().output(load_json=True)
 
 
@@ -42,13 +41,14 @@ async def test_mail_goes_out_with_our_headers_and_both_parts(database, smtp_serv
     assert message["To"] == "sally@customer.test"
     assert message["From"] == "Acme Support <support@helprealm.test>"
     assert message["Subject"] == f"Re: Printer <on> fire [ID:{'a' * 32}]"
-    assert message["Message-ID"] == row["message_id"] and row["message_id"].endswith("@h.test>")
+    assert message["Message-ID"] == row["message_id"] and row["message_id"].endswith("@helprealm.test>")
     assert message["Auto-Submitted"] == "auto-generated"
-    assert message["References"] == f"<ticket.{'a' * 32}@h.test>"
+    assert message["References"] == f"<ticket.{'a' * 32}@helprealm.test>"
     assert message["Date"]
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "Unplug it <now>." in text
+    assert f"http://helprealm.test/{'a' * 32}/ticket/show/{'a' * 32}" in text  # the permalink, by route name
     assert "Unplug it &lt;now&gt;." in html and "<now>" not in html  # customer text is escaped in HTML
 
     sent = await OutboxMail.select().first()

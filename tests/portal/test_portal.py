@@ -1,6 +1,9 @@
 """The customer's side: public form, secret ticket page, replies and uploads."""
 
+from litestar.testing import AsyncTestClient
+
 from app.accounts.tables import WebSession
+from app.asgi import create_app
 from app.mail.tables import OutboxMail
 from app.tickets.status import Status
 from app.tickets.tables import Attachment, Ticket, TimelineEntry
@@ -76,16 +79,18 @@ async def test_wrong_captcha_alone_is_refused(person: Person):
     assert await Ticket.count() == 0
 
 
-async def test_second_ticket_too_soon_is_refused(app, person: Person):
-    app.state.creation_throttle.wait_seconds = 10
-    workspace, _ = await workspace_with_admin()
-    await open_ticket(person, workspace)
-    response = await person.submit(f"/{workspace['key']}/", f"/{workspace['key']}/ticket/create", {
-        "name": "Sally", "email": "s@customer.test", "subject": "Again me", "text": "Text", "type": "1", "prio": "1"},
-        captcha=True)
-    assert response.status_code == 429
-    assert "Please wait" in soup(response.text).select_one(".flash-error").get_text()
-    assert await Ticket.count() == 1
+async def test_second_ticket_too_soon_is_refused(settings):
+    async with AsyncTestClient(app=create_app(settings.replace(limits={"ticket_wait_seconds": 10})),
+                               base_url="http://helprealm.test") as client:
+        person = Person(client)
+        workspace, _ = await workspace_with_admin()
+        await open_ticket(person, workspace)
+        response = await person.submit(f"/{workspace['key']}/", f"/{workspace['key']}/ticket/create", {
+            "name": "Sally", "email": "s@customer.test", "subject": "Again me", "text": "Text", "type": "1",
+            "prio": "1"}, captcha=True)
+        assert response.status_code == 429
+        assert "Please wait" in soup(response.text).select_one(".flash-error").get_text()
+        assert await Ticket.count() == 1
 
 
 async def test_confirmation_flow(person: Person):

@@ -6,24 +6,15 @@ from __future__ import annotations
 import asyncio
 import time
 
-from app.accounts.viewer import load_viewer
-from app.links import Links
 from app.search.indexer import SearchIndex, rebuild
 from app.search.service import SearchService
 from app.tickets import service as tickets
-from app.tickets.tables import TicketType
-from app.workspaces.service import create_workspace
+from app.tickets.inputs import FieldChanges, Reply
+from app.tickets.scopes import TicketScope
+from tests import factories
+from tests.factories import ticket as _ticket
 from tests.helpers import HTMX, Person, soup
 from tests.journeys import login, open_ticket, workspace_with_admin
-
-LINKS = Links("http://helprealm.test")
-
-
-async def _ticket(workspace: dict, subject: str, text: str) -> dict:
-    type_row = await TicketType.select(TicketType.id).where(TicketType.workspace == workspace["id"]).first()
-    data = {"name": "Sally Doe", "email": "sally@customer.test", "subject": subject, "text": text,
-            "type": str(type_row["id"]), "prio": "1"}
-    return (await tickets.create_ticket(workspace, data, links=LINKS)).ticket
 
 
 async def _numbers(search: SearchService, workspace: dict, text: str) -> list[int]:
@@ -31,8 +22,8 @@ async def _numbers(search: SearchService, workspace: dict, text: str) -> list[in
 
 
 async def test_index_follows_the_ticket_service_and_stays_in_its_workspace(database, settings):
-    acme, ann = await create_workspace(company="Acme", full_name="Ann Admin", email="ann@acme.test", password="correct horse")
-    other, _ = await create_workspace(company="Other", full_name="Otto Admin", email="otto@other.test", password="correct horse")
+    acme, ann = await factories.workspace()
+    other, _ = await factories.workspace("Other", "otto@other.test", name="Otto Admin")
     search = SearchService(settings.index_path)
     await search.start()
     try:
@@ -52,8 +43,8 @@ async def test_index_follows_the_ticket_service_and_stays_in_its_workspace(datab
         assert await _numbers(search, acme, "nothing-like-this") == []
 
         # replies and internal notes become searchable (agents search; customers never do)
-        viewer = await load_viewer(ann["id"])
-        await tickets.agent_reply(viewer, 2, {"text": "Updated the billing records."}, internal=True, links=LINKS, workspace=acme)
+        viewer = await factories.viewer(ann)
+        await tickets.add_note(viewer, 2, Reply("Updated the billing records."))
         await search.idle()
         assert await _numbers(search, acme, "billing") == [2]
         assert await _numbers(search, acme, "invoice") == [2]  # the new version replaced the old
@@ -62,7 +53,7 @@ async def test_index_follows_the_ticket_service_and_stays_in_its_workspace(datab
 
 
 async def test_start_indexes_tickets_it_missed_and_rebuild_counts(database, settings):
-    acme, _ = await create_workspace(company="Acme", full_name="Ann Admin", email="ann@acme.test", password="correct horse")
+    acme, _ = await factories.workspace()
     for i in range(3):
         await _ticket(acme, f"Laptop request {i}", "A new colleague needs a laptop.")  # no server listening
 
@@ -112,10 +103,9 @@ async def test_search_box_filters_the_rows(person: Person):
 async def test_scopes_paging_and_counting_happen_in_the_index(database, settings, monkeypatch):
     from app.accounts.tables import AgentGroup
     from app.search import query
-    from app.search.query import Scope
 
-    acme, ann = await create_workspace(company="Acme", full_name="Ann Admin", email="ann@acme.test", password="correct horse")
-    other, _ = await create_workspace(company="Other", full_name="Otto Admin", email="otto@other.test", password="correct horse")
+    acme, ann = await factories.workspace()
+    other, _ = await factories.workspace("Other", "otto@other.test", name="Otto Admin")
     second = AgentGroup(workspace=acme["id"], name="2nd level", description="")
     await second.save()
     search = SearchService(settings.index_path)
@@ -124,31 +114,31 @@ async def test_scopes_paging_and_counting_happen_in_the_index(database, settings
         for i in range(30):
             await _ticket(acme, f"Printer problem {i}", "The printer blinks.")
         await _ticket(other, "Printer problem elsewhere", "Another tenant's printer.")
-        viewer = await load_viewer(ann["id"])
+        viewer = await factories.viewer(ann)
         for number in (28, 29, 30):
-            await tickets.set_group(viewer, number, second.id)
+            await tickets.update_fields(viewer, number, FieldChanges(group_id=second.id))
         for number in (1, 2):
             await tickets.assign(viewer, number, ann["id"])
         await search.idle()
         default_group = next(g for g in viewer.group_ids)
 
-        everything = await search.search(Scope(acme["id"]), "printer", limit=25)
+        everything = await search.search(TicketScope(acme["id"]), "printer", limit=25)
         assert everything.total == 30 and len(everything.hits) == 25 and not everything.more
-        page_two = await search.search(Scope(acme["id"]), "printer", limit=25, offset=25)
+        page_two = await search.search(TicketScope(acme["id"]), "printer", limit=25, offset=25)
         assert page_two.total == 30 and len(page_two.hits) == 5
         assert {h.number for h in everything.hits} | {h.number for h in page_two.hits} == set(range(1, 31))
 
-        in_default = await search.search(Scope(acme["id"], group_ids=(default_group,)), "printer", limit=50)
+        in_default = await search.search(TicketScope(acme["id"], group_ids=(default_group,)), "printer", limit=50)
         assert in_default.total == 27 and {h.number for h in in_default.hits} == set(range(1, 28))
-        in_second = await search.search(Scope(acme["id"], group_ids=(second.id,)), "printer", limit=50)
+        in_second = await search.search(TicketScope(acme["id"], group_ids=(second.id,)), "printer", limit=50)
         assert sorted(h.number for h in in_second.hits) == [28, 29, 30]
-        mine = await search.search(Scope(acme["id"], assignee_id=ann["id"]), "printer", limit=50)
+        mine = await search.search(TicketScope(acme["id"], assignee_id=ann["id"]), "printer", limit=50)
         assert sorted(h.number for h in mine.hits) == [1, 2]
         # Another workspace's group id never opens Acme's tickets.
-        assert (await search.search(Scope(other["id"], group_ids=(default_group,)), "printer", limit=50)).total == 0
+        assert (await search.search(TicketScope(other["id"], group_ids=(default_group,)), "printer", limit=50)).total == 0
 
         monkeypatch.setattr(query, "COUNT_CAP", 10)
-        capped = await search.search(Scope(acme["id"]), "printer", limit=5)
+        capped = await search.search(TicketScope(acme["id"]), "printer", limit=5)
         assert capped.total == 10 and capped.more and len(capped.hits) == 5
     finally:
         await search.stop()
@@ -158,7 +148,7 @@ async def test_an_index_from_an_older_schema_is_rebuilt_on_start(database, setti
     from whoosh.fields import ID, NUMERIC, TEXT, Schema
     from whoosh.filedb.filestore import FileStorage
 
-    acme, _ = await create_workspace(company="Acme", full_name="Ann Admin", email="ann@acme.test", password="correct horse")
+    acme, _ = await factories.workspace()
     await _ticket(acme, "Laptop request", "A new colleague needs a laptop.")
     settings.index_path.mkdir(parents=True, exist_ok=True)
     old = Schema(ticket_id=ID(stored=True, unique=True), workspace=ID(), number=NUMERIC(stored=True),

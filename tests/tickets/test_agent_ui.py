@@ -4,7 +4,7 @@ from app.accounts.service import create_agent_confirmed
 from app.mail.tables import OutboxMail
 from app.tickets.status import Status
 from app.tickets.tables import Ticket, TimelineEntry
-from tests.helpers import HTMX, Person, csrf_from, soup
+from tests.helpers import HTMX, Person, csrf_from, form_values, soup
 from tests.journeys import login, open_ticket, workspace_with_admin
 
 
@@ -21,12 +21,19 @@ async def _post(person: Person, url: str, data: dict, htmx: bool = True):
     return await person.client.post(url, data={"_csrf_token": csrf_from(html), **data}, headers=HTMX if htmx else None)
 
 
+async def _change(person: Person, number: int, **changes: str):
+    """Change fields the way the browser does: the whole fields form, with some values changed."""
+    html = await person.page(f"/tickets/{number}")
+    data = {**form_values(html, "form.ticket-fields"), **changes}
+    return await person.client.post(f"/tickets/{number}/update", data=data, headers=HTMX)
+
+
 async def test_dashboard_counts_and_public_link(person: Person):
     workspace, _, _ = await _setup(person, tickets=2)
     page = soup(await person.page("/dashboard"))
     counts = {node["data-count"]: int(node.get_text()) for node in page.select("[data-count]")}
     assert counts == {"my_tickets": 0, "open_tickets": 2, "groups": 1, "agents": 1}
-    assert page.select_one(".public-link")["href"] == f"http://helprealm.test/{workspace['key']}/"
+    assert page.select_one(".public-link")["href"] == f"http://helprealm.test/{workspace['key']}"
 
 
 async def test_ticket_list_page_and_rows_fragment(person: Person):
@@ -49,7 +56,7 @@ async def test_ticket_list_page_and_rows_fragment(person: Person):
 
 async def test_my_tickets_scope(person: Person):
     _, admin, _ = await _setup(person, tickets=3)
-    await _post(person, "/tickets/2/update", {"assignee": str(admin["id"])})
+    await _change(person, 2, assignee=str(admin["id"]))
     mine = soup(await person.page("/tickets?scope=mine"))
     assert [r["data-ticket"] for r in mine.select("tr[data-ticket]")] == ["2"]
 
@@ -68,26 +75,26 @@ async def test_reply_note_status_and_rules(person: Person):
     page = await person.page("/tickets/1")
     assert soup(page).find("h1").get_text().startswith("#1: Printer problem 0")
 
-    note = await _post(person, "/tickets/1/reply", {"text": "Internal: check toner", "internal": "1"})
+    note = await _post(person, "/tickets/1/note", {"text": "Internal: check toner"})
     assert note.status_code == 200 and "<html" not in note.text
     assert (await Ticket.select(Ticket.status).where(Ticket.id == ticket["id"]).first())["status"] == Status.OPEN
     assert await OutboxMail.count().where(OutboxMail.purpose == "agent_reply") == 0
 
-    reply = await _post(person, "/tickets/1/reply", {"text": "We replaced the toner.", "internal": "0"})
+    reply = await _post(person, "/tickets/1/reply", {"text": "We replaced the toner."})
     assert "Reply sent" in reply.text
     assert (await Ticket.select(Ticket.status).where(Ticket.id == ticket["id"]).first())["status"] == Status.WAITING
     mail = await OutboxMail.select().where(OutboxMail.purpose == "agent_reply").first()
     assert "We replaced the toner." in mail["body_text"] and "check toner" not in mail["body_text"]
 
     # assign while open → in progress; release → open
-    await _post(person, "/tickets/1/update", {"status": "1"})
-    await _post(person, "/tickets/1/update", {"assignee": str(admin["id"])})
+    await _change(person, 1, status="1")
+    await _change(person, 1, assignee=str(admin["id"]))
     assert (await Ticket.select(Ticket.status).first())["status"] == Status.IN_PROGRESS
-    await _post(person, "/tickets/1/update", {"assignee": ""})
+    await _change(person, 1, assignee="")
     row = await Ticket.select(Ticket.status, Ticket.assignee).first()
     assert row["status"] == Status.OPEN and row["assignee"] is None
 
-    await _post(person, "/tickets/1/update", {"prio": "3"})
+    await _change(person, 1, prio="3")
     assert (await Ticket.select(Ticket.prio).first())["prio"] == 3
     events = [e["event"] for e in await TimelineEntry.select(TimelineEntry.event).where(TimelineEntry.kind == "event")]
     assert events == ["created", "status", "status", "assigned", "status", "released", "status", "priority"]
@@ -99,10 +106,10 @@ async def test_bad_changes_are_refused_with_a_message(person: Person):
     from app.accounts.tables import Agent
 
     await Agent.update({Agent.on_vacation: True}).where(Agent.id == away["id"])
-    response = await _post(person, "/tickets/1/update", {"assignee": str(away["id"])})
+    response = await _change(person, 1, assignee=str(away["id"]))
     assert response.status_code == 422 and "vacation" in response.text
-    assert (await _post(person, "/tickets/1/update", {"status": "0"})).status_code == 422
-    assert (await _post(person, "/tickets/1/update", {"status": "abc"})).status_code == 422
+    assert (await _change(person, 1, status="0")).status_code == 422
+    assert (await _change(person, 1, status="abc")).status_code == 422
     assert (await _post(person, "/tickets/1/reply", {"text": "  "})).status_code == 422
     assert (await Ticket.select(Ticket.status, Ticket.assignee).first()) == {"status": Status.OPEN, "assignee": None}
 

@@ -1,0 +1,48 @@
+"""The cleanup loop: expired sessions and spent account links are deleted, not kept forever.
+
+A session row lives until its expiry (14 days after the last request); a confirmation or reset
+link until it is used or expires. Nothing reads them afterwards, so each pass deletes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from app import clock, db
+from app.accounts.tables import AccountToken, WebSession
+
+log = logging.getLogger("helprealm.cleanup")
+
+INTERVAL_SECONDS = 3600.0
+
+
+class Cleanup:
+    name = "cleanup"
+
+    def __init__(self, interval: float = INTERVAL_SECONDS) -> None:
+        self.interval = interval
+
+    async def run_once(self) -> dict[str, int]:
+        """Delete what expired; returns how many rows of each kind."""
+        now = clock.now()
+        async with db.write():
+            sessions = await WebSession.delete().where(WebSession.expires_at <= now).returning(WebSession.id)
+            tokens = await AccountToken.delete().where(
+                (AccountToken.expires_at <= now) | AccountToken.used_at.is_not_null()
+            ).returning(AccountToken.id)
+        counts = {"sessions": len(sessions), "tokens": len(tokens)}
+        if any(counts.values()):
+            log.info("Cleanup deleted %(sessions)d expired sessions and %(tokens)d spent links", counts)
+        return counts
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:  # keep the loop alive; the next pass tries again
+                log.exception("Cleanup failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.interval)
+            except asyncio.TimeoutError:
+                pass

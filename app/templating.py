@@ -1,0 +1,89 @@
+"""The Jinja environment every page and mail renders with (no Litestar here: mail uses it too).
+
+Filters and globals every template may use live here; `app/web/templating.py` hands the same
+environment to Litestar, which adds `url_for`, `csrf_input` and `csrf_token` for pages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from app import clock, i18n
+from app.i18n import ngettext
+from app.paths import resource_dir
+from app.tickets.status import PRIORITIES, STATUS_LABELS, Status
+
+
+def timeago(value: datetime | None, now: datetime | None = None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    seconds = int(((now or clock.now()) - value).total_seconds())
+    if seconds < 45:
+        return i18n.gettext("just now")
+    for unit, size in (("year", 31536000), ("month", 2592000), ("day", 86400), ("hour", 3600)):
+        if seconds >= size:
+            return _ago(unit, round(seconds / size))
+    return _ago("minute", max(1, seconds // 60))
+
+
+def _ago(unit: str, n: int) -> str:
+    # Whole sentences per unit, so translators can inflect each one.
+    if unit == "year":
+        return ngettext("%(num)d year ago", "%(num)d years ago", n)
+    if unit == "month":
+        return ngettext("%(num)d month ago", "%(num)d months ago", n)
+    if unit == "day":
+        return ngettext("%(num)d day ago", "%(num)d days ago", n)
+    if unit == "hour":
+        return ngettext("%(num)d hour ago", "%(num)d hours ago", n)
+    return ngettext("%(num)d minute ago", "%(num)d minutes ago", n)
+
+
+def isoformat(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else ""
+
+
+def status_label(code: int) -> str:
+    return str(STATUS_LABELS[Status(code)])
+
+
+def status_slug(code: int) -> str:
+    return Status(code).slug
+
+
+def priority_label(code: int) -> str:
+    label = PRIORITIES.get(code)
+    return str(label) if label is not None else str(code)
+
+
+def choices(rows: list[dict], value_key: str, label_key: str) -> list[tuple]:
+    """Rows as (value, label) pairs for the select macro."""
+    return [(row[value_key], row[label_key]) for row in rows]
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(resource_dir("templates"))),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        enable_async=False,
+    )
+    i18n.install(env)
+    env.filters.update(
+        timeago=timeago, isoformat=isoformat, status_label=status_label, status_slug=status_slug,
+        priority_label=priority_label, choices=choices,
+    )
+    env.globals.update(PRIORITIES=PRIORITIES, STATUS_LABELS={int(k): v for k, v in STATUS_LABELS.items()})
+    return env
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The shared environment for rendering outside a request (mail)."""
+    return build_environment()

@@ -1,0 +1,138 @@
+"""Typed inputs of the ticket intents, and the limits of each channel they arrive through.
+
+A handler turns what arrived (a form, JSON, a parsed mail) into one of these with `from_form()`
+or by building it directly; the service checks what needs the database (does the type exist in
+this workspace?) and the hard limits every channel shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from app.errors import ValidationFailed
+from app.i18n import _
+from app.tickets.status import PRIORITIES, Status
+from app.validation import FieldErrors, form_text, parse_int
+
+TEXT_HARD_LIMIT = 100_000  # no channel stores more text than this in one post
+
+
+class Channel(Enum):
+    """Where a ticket or a post came from. Limits are a rule of the channel, not of the service:
+    the manual's 4096 characters bind the web form and the HelpRealm API; mail and the REST API
+    carry whole e-mails and program output."""
+
+    WEB = "web"
+    API = "api"
+    MAIL = "mail"
+    REST = "rest"
+
+    @property
+    def max_text(self) -> int:
+        return 4096 if self in (Channel.WEB, Channel.API) else TEXT_HARD_LIMIT
+
+    @property
+    def min_subject(self) -> int:
+        return 5 if self is Channel.API else 3  # the HelpRealm API documents "at least 5"
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    name: str
+    email: str
+    subject: str
+    text: str
+    type_id: int
+    prio: int
+    channel: Channel = Channel.WEB
+
+    @classmethod
+    def from_form(
+        cls,
+        data: Mapping,
+        *,
+        channel: Channel = Channel.WEB,
+        type_ids: set[int] | None = None,
+        extra_errors: dict[str, str] | None = None,
+    ) -> NewTicket:
+        """Check every field (and report `extra_errors`, e.g. the captcha, together with them)."""
+        errors = FieldErrors()
+        ticket = cls(
+            name=errors.line(data, "name", _("Name"), max_len=200),
+            email=errors.email(data).lower(),
+            subject=errors.line(data, "subject", _("Subject"), min_len=channel.min_subject, max_len=200),
+            text=errors.text(data, "text", _("Text"), max_len=channel.max_text),
+            type_id=errors.choice(data, "type", _("Ticket type"), type_ids),
+            prio=errors.choice(data, "prio", _("Priority"), set(PRIORITIES)),
+            channel=channel,
+        )
+        errors.update(extra_errors or {})
+        if errors:
+            raise ValidationFailed(errors)
+        return ticket
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A post on a ticket: a customer's message, an agent's reply or an internal note."""
+
+    text: str
+    channel: Channel = Channel.WEB
+
+    @classmethod
+    def from_form(cls, data: Mapping, *, channel: Channel = Channel.WEB, label: str | None = None) -> Reply:
+        errors = FieldErrors()
+        text = errors.text(data, "text", label or _("Text"), max_len=channel.max_text)
+        if errors:
+            raise ValidationFailed(errors)
+        return cls(text=text, channel=channel)
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()  # an assignee left as it is (None means "nobody": release)
+
+
+@dataclass(frozen=True)
+class FieldChanges:
+    """What the ticket page's fields form sends: each field None (or UNCHANGED) when absent."""
+
+    status: Status | None = None
+    prio: int | None = None
+    type_id: int | None = None
+    group_id: int | None = None
+    assignee: int | None | _Unchanged = UNCHANGED
+
+    @classmethod
+    def from_form(cls, data: Mapping) -> FieldChanges:
+        """Fields the form did not send stay unchanged; an empty assignee releases the ticket."""
+        errors = FieldErrors()
+
+        def number(field: str) -> int | None:
+            if field not in data:
+                return None
+            value = parse_int(form_text(data, field))
+            if value is None:
+                errors[field] = _("Please choose a value.")
+            return value
+
+        status_code = number("status")
+        status = None
+        if status_code is not None:
+            try:
+                status = Status(status_code)
+            except ValueError:
+                errors["status"] = _("Unknown status.")
+        assignee: int | None | _Unchanged = UNCHANGED
+        if "assignee" in data:
+            assignee = number("assignee") if form_text(data, "assignee").strip() else None
+        changes = cls(status=status, prio=number("prio"), type_id=number("type"), group_id=number("group"),
+                      assignee=assignee)
+        if errors:
+            raise ValidationFailed(errors)
+        return changes

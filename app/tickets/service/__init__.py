@@ -1,0 +1,37 @@
+"""The single write path for tickets.
+
+Every change to a ticket, from the agent UI, the customer portal, the APIs or incoming mail, is
+one intent here: a function that takes typed input (app/tickets/inputs.py) and an actor, runs in
+one write transaction through the change unit (`unit.py`), and writes its timeline entries and
+outbox mail in that transaction; the search index hears about it after the commit.
+
+    from app.tickets import service
+    await service.agent_reply(viewer, number, Reply.from_form(data))
+"""
+
+from app.tickets.service.assignment import assign, release
+from app.tickets.service.attachments import add_agent_attachment, add_customer_attachment
+from app.tickets.service.conversation import add_note, agent_reply, check_customer_may_write, customer_reply
+from app.tickets.service.fields import update_fields
+from app.tickets.service.intake import Created, confirm_ticket, create_ticket
+from app.tickets.service.unit import CUSTOMER, SYSTEM, Actor, Change, change
+
+__all__ = [
+    "CUSTOMER",
+    "SYSTEM",
+    "Actor",
+    "Change",
+    "Created",
+    "add_agent_attachment",
+    "add_customer_attachment",
+    "add_note",
+    "agent_reply",
+    "assign",
+    "change",
+    "check_customer_may_write",
+    "confirm_ticket",
+    "create_ticket",
+    "customer_reply",
+    "release",
+    "update_fields",
+]

@@ -1,0 +1,51 @@
+"""Who works a ticket: assigning it to an agent (open → in progress) and releasing it (in
+progress → open). `update_fields` uses the same steps, so every path follows the same rules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.accounts.tables import Agent
+from app.errors import ValidationFailed
+from app.i18n import _
+from app.tickets.refs import AgentTicket
+from app.tickets.service.unit import Actor, Change, change
+from app.tickets.status import Transition
+
+if TYPE_CHECKING:
+    from app.accounts.viewer import Viewer
+
+
+async def assign_step(c: Change, agent_id: int) -> str | None:
+    """Give the ticket to an agent of its workspace; the error message if that is not allowed."""
+    agent = await Agent.select(Agent.first_name, Agent.last_name, Agent.active, Agent.on_vacation).where(
+        Agent.id == agent_id, Agent.workspace == c.ticket["workspace"]
+    ).first()
+    if agent is None:
+        return _("Unknown agent.")
+    if not agent["active"] or agent["on_vacation"]:
+        return _("This agent is not available (inactive or on vacation).")
+    name = f"{agent['first_name']} {agent['last_name']}".strip()
+    if c.set("assignee", agent_id, label=name):
+        c.move(Transition.ASSIGN)
+    return None
+
+
+def release_step(c: Change) -> None:
+    """Nobody works the ticket any more."""
+    if c.set("assignee", None):
+        c.move(Transition.RELEASE)
+
+
+async def assign(viewer: Viewer, number: int, agent_id: int) -> dict:
+    async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
+        error = await assign_step(c, agent_id)
+        if error:
+            raise ValidationFailed({"assignee": error})
+    return c.ticket
+
+
+async def release(viewer: Viewer, number: int) -> dict:
+    async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
+        release_step(c)
+    return c.ticket

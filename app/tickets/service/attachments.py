@@ -1,0 +1,73 @@
+"""Files on a ticket, added by the customer on their ticket page or by an agent.
+
+The file is written to disk before the transaction (never hold SQLite's write lock for disk
+I/O) and removed again if the transaction does not commit, so no file is left that the database
+does not know. The per-ticket caps are checked inside the transaction, so two uploads at once
+cannot both slip under them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.errors import Forbidden, ValidationFailed
+from app.i18n import _
+from app.tickets import files
+from app.tickets.refs import AgentTicket, CustomerTicket, TicketRef
+from app.tickets.service.conversation import check_customer_may_write
+from app.tickets.service.unit import CUSTOMER, Actor, Change, change
+from app.tickets.tables import Attachment
+
+if TYPE_CHECKING:
+    from app.accounts.viewer import Viewer
+
+
+async def _check_ticket_quota(c: Change, size: int, storage: files.Storage) -> None:
+    rows = await Attachment.raw(
+        "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM attachment WHERE ticket = {}", c.ticket["id"]
+    )
+    count, used = rows[0]["n"], rows[0]["bytes"]
+    if count >= storage.max_files_per_ticket:
+        raise ValidationFailed({"file": _("This ticket already has the most files it may hold (%(n)d).",
+                                          n=storage.max_files_per_ticket)})
+    if used + size > storage.max_bytes_per_ticket:
+        raise ValidationFailed({"file": _("This file would take the ticket over its %(mb)d MB of files.",
+                                          mb=storage.max_bytes_per_ticket // (1024 * 1024))})
+
+
+async def _attach(ref: TicketRef, actor: Actor, upload: files.Upload, storage: files.Storage, workspace: dict) -> dict:
+    filename = files.check_upload(upload, blocked_extensions=workspace["blocked_extensions"], max_bytes=storage.max_bytes)
+    stored_name = files.store(storage.directory, upload.data)
+    try:
+        async with change(ref, actor) as c:
+            if actor.kind == "customer":
+                check_customer_may_write(c.ticket)
+            await _check_ticket_quota(c, len(upload.data), storage)
+            attachment = Attachment(
+                ticket=c.ticket["id"],
+                workspace=c.ticket["workspace"],
+                filename=filename,
+                stored_name=stored_name,
+                content_type=(upload.content_type or "application/octet-stream")[:120],
+                size=len(upload.data),
+                uploaded_by=actor.kind,
+                created_at=c.now,
+            )
+            await attachment.save()
+            c.event("attachment", {"filename": filename, "by": actor.kind})
+            c.touch()
+    except BaseException:
+        files.discard(storage.directory, stored_name)
+        raise
+    return attachment.to_dict()
+
+
+async def add_customer_attachment(workspace: dict, ticket_hash: str, upload: files.Upload, storage: files.Storage) -> dict:
+    if not workspace["allow_customer_uploads"]:
+        raise Forbidden(_("File uploads are not enabled for this help desk."))
+    return await _attach(CustomerTicket(workspace["id"], ticket_hash), CUSTOMER, upload, storage, workspace)
+
+
+async def add_agent_attachment(viewer: Viewer, number: int, upload: files.Upload, storage: files.Storage,
+                               workspace: dict) -> dict:
+    return await _attach(AgentTicket(viewer, number), Actor.agent(viewer), upload, storage, workspace)

@@ -1,0 +1,90 @@
+"""Tickets coming in: created by a customer (form, API, mail) and confirmed by them."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from app import clock, db
+from app.accounts.tokens import new_token, token_hash
+from app.errors import Forbidden, ValidationFailed
+from app.i18n import _
+from app.mail import messages
+from app.tickets import queries
+from app.tickets.inputs import TEXT_HARD_LIMIT, Channel, NewTicket
+from app.tickets.refs import CustomerTicket
+from app.tickets.service.unit import CUSTOMER, Actor, Change, change
+from app.tickets.status import PRIORITIES, Status, Transition
+from app.tickets.tables import Ticket
+
+# Channels where the workspace's "customers must confirm their address" applies. Mail proves the
+# address by arriving from it; an agent creating a ticket vouches for the customer.
+CONFIRMED_BY_CHANNEL = (Channel.WEB, Channel.API)
+
+
+@dataclass
+class Created:
+    ticket: dict
+    confirmation_token: str | None
+
+
+async def _check(workspace: dict, new: NewTicket) -> None:
+    """What the typed input cannot know: the type belongs to this workspace; the hard limits."""
+    errors = {}
+    if new.type_id not in {row["id"] for row in await queries.ticket_types(workspace["id"])}:
+        errors["type"] = _("Please choose a valid ticket type.")
+    if new.prio not in PRIORITIES:
+        errors["prio"] = _("Please choose a valid priority.")
+    if len(new.text) > min(new.channel.max_text, TEXT_HARD_LIMIT):
+        errors["text"] = _("%(label)s may have at most %(max)d characters.", label=_("Text"), max=new.channel.max_text)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+async def create_ticket(workspace: dict, new: NewTicket, *, actor: Actor = CUSTOMER) -> Created:
+    """Open a ticket for a customer: the public form, an agent on their behalf, the API or mail."""
+    await _check(workspace, new)
+    needs_confirmation = bool(workspace["confirm_email"]) and new.channel in CONFIRMED_BY_CHANNEL
+    needs_confirmation = needs_confirmation and actor.kind == "customer"
+    token, digest = new_token() if needs_confirmation else (None, None)
+    group_id = await queries.default_group_id(workspace["id"])  # cached; read before taking the write lock
+    now = clock.now()
+    async with db.write():
+        last = await Ticket.raw("SELECT COALESCE(MAX(number), 0) AS n FROM ticket WHERE workspace = {}", workspace["id"])
+        ticket = Ticket(
+            workspace=workspace["id"],
+            number=last[0]["n"] + 1,
+            hash=secrets.token_hex(16),
+            subject=new.subject,
+            text=new.text,
+            customer_name=new.name,
+            customer_email=new.email.lower(),
+            ticket_type=new.type_id,
+            prio=new.prio,
+            status=int(Status.AWAITING_CONFIRMATION if needs_confirmation else Status.OPEN),
+            group=group_id,
+            confirmation_token_hash=digest,
+            created_by_agent=actor.agent_id,
+            created_at=now,
+            updated_at=now,
+        )
+        await ticket.save()
+        unit = Change(ticket.to_dict(), actor)
+        unit.event("created", {"source": new.channel.value, "status": unit.ticket["status"]})
+        unit.mail(messages.queue_ticket_created, confirmation_token=token)
+        await unit.flush()
+    return Created(ticket=unit.ticket, confirmation_token=token)
+
+
+async def confirm_ticket(workspace: dict, ticket_hash: str, token: str) -> bool:
+    """The customer confirms their address with the mailed token. True if it confirmed now."""
+    async with change(CustomerTicket(workspace["id"], ticket_hash), CUSTOMER) as c:
+        if c.ticket["status"] != Status.AWAITING_CONFIRMATION:
+            return False
+        expected = c.ticket["confirmation_token_hash"]
+        if not expected or not secrets.compare_digest(expected, token_hash(token or "")):
+            raise Forbidden(_("This confirmation link is not valid."))
+        c.set("confirmation_token_hash", None)
+        c.event("confirmed")
+        c.move(Transition.CONFIRM)
+    return True

@@ -1,0 +1,78 @@
+"""Security headers: one Content-Security-Policy per audience, and the headers every answer gets.
+
+Pages load only our own scripts, styles and images, are never framed, and send no Referer (the
+customer's secret ticket link is in the URL). htmx is configured so that it needs nothing the
+policy refuses (no inline indicator style, no eval; see templates/layouts/base.html). A feature
+that needs more (charts, sanitized mail HTML with remote images, the API docs page) extends its
+audience's policy here, in one reviewed place.
+
+`SecurityHeadersMiddleware` adds the common headers, and the page policy, to every answer that
+has not set its own, including static files and error pages; routers set their audience's
+policy through `router_headers()`; attachment downloads set a sandboxing policy of their own.
+"""
+
+from __future__ import annotations
+
+from litestar.datastructures import ResponseHeader
+from litestar.datastructures.headers import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+_PAGES = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'none'",
+    "object-src": "'none'",
+}
+
+POLICIES: dict[str, dict[str, str]] = {
+    "portal": _PAGES,
+    "agent": _PAGES,
+    "admin": _PAGES,
+    # JSON answers: nothing to load, nothing to frame.
+    "api": {"default-src": "'none'", "frame-ancestors": "'none'"},
+}
+
+COMMON = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
+
+
+def policy(audience: str) -> str:
+    return "; ".join(f"{name} {value}" for name, value in POLICIES[audience].items())
+
+
+def router_headers(audience: str) -> list[ResponseHeader]:
+    return [ResponseHeader(name="Content-Security-Policy", value=policy(audience))]
+
+
+class SecurityHeadersMiddleware:
+    """Adds the common headers (and the page policy where none is set) to every HTTP answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.default_policy = policy("portal")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in COMMON.items():
+                    if name not in headers:
+                        headers[name] = value
+                if "content-security-policy" not in headers:
+                    headers["content-security-policy"] = self.default_policy
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
