@@ -1,4 +1,4 @@
-"""Reading the search index: one cached searcher, refreshed before each query.
+"""Reading the search index: one searcher, refreshed before each query.
 
 Costs on 10,000 tickets (bench/README.md): scoring a word found in half the tickets is ~20 ms of
 pure Python, so a query scores only the page asked for (`limit=offset+limit`, Whoosh skips blocks
@@ -8,7 +8,6 @@ documents a filter allows (a workspace: ~9 ms to build) is cached until the sear
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 from whoosh import index as whoosh_index
@@ -44,15 +43,13 @@ class Scope:
 
 
 class Searcher:
-    """Thread-safe wrapper around one Whoosh searcher.
+    """One Whoosh searcher, its parser and its cache of allowed documents.
 
-    Opening a searcher costs ~130 ms on a large index, `refresh()` ~0.2 ms when nothing changed,
-    so one is kept and refreshed. Whoosh searching is pure Python and holds the GIL: queries are
-    serialized by a lock rather than run side by side."""
+    Not thread-safe (neither is a Whoosh searcher): the service's pool hands each one to a single
+    thread at a time. Opening one costs ~130 ms on a large index, `refresh()` ~0.2 ms when nothing
+    changed, so they are kept and refreshed before each use."""
 
     def __init__(self, ix: whoosh_index.Index) -> None:
-        self._ix = ix
-        self._lock = threading.Lock()
         self._searcher = ix.searcher()
         self._allowed: dict[Scope, set[int]] = {}  # docnums per scope, for the current searcher
         # Every word must match (in the subject or the text), as in most search boxes; `OR` is
@@ -61,11 +58,39 @@ class Searcher:
         self._parser = MultifieldParser(["subject", "body"], ix.schema, group=AndGroup)
         self._parser.add_plugin(FuzzyTermPlugin())  # `printr~` finds "printer"
 
+    def refresh(self) -> None:
+        searcher = self._searcher.refresh()
+        if searcher is not self._searcher:
+            self._searcher = searcher
+            self._allowed.clear()  # docnums change with every new segment
+
+    def search(self, scope: Scope | int, text: str, limit: int, offset: int = 0) -> SearchResult:
+        """Hits offset..offset+limit by relevance; `scope` is a Scope or a bare workspace id."""
+        if isinstance(scope, int):
+            scope = Scope(workspace_id=scope)
+        text = text.strip()[:MAX_QUERY_LENGTH]
+        if not text:
+            return SearchResult(total=0)
+        query = self._parser.parse(text)
+        allowed = self._allowed_docs(scope)
+        if not allowed:  # Whoosh reads an empty filter as "no filter": never hand it one
+            return SearchResult(total=0)
+        results = self._searcher.search(query, limit=offset + limit, filter=allowed, terms=False)
+        hits = [
+            Hit(ticket_id=int(doc["ticket_id"]), number=doc["number"], score=doc.score or 0.0)
+            for doc in results[offset : offset + limit]
+        ]
+        scored = results.scored_length()
+        if scored < offset + limit:  # the collector saw every match
+            return SearchResult(total=scored, hits=hits)
+        total = self._count(query, allowed)
+        return SearchResult(total=total, hits=hits, more=total >= COUNT_CAP)
+
     def _docs(self, fieldname: str, value: int) -> set[int]:
         return set(Term(fieldname, str(value)).docs(self._searcher))
 
     def _allowed_docs(self, scope: Scope) -> set[int]:
-        """Docnums the scope allows; call with the lock held."""
+        """Docnums the scope allows."""
         allowed = self._allowed.get(scope)
         if allowed is None:
             allowed = self._docs("workspace", scope.workspace_id)
@@ -81,33 +106,6 @@ class Searcher:
             self._allowed[scope] = allowed
         return allowed
 
-    def _refresh(self) -> None:
-        searcher = self._searcher.refresh()
-        if searcher is not self._searcher:
-            self._searcher = searcher
-            self._allowed.clear()  # docnums change with every new segment
-
-    def search(self, scope: Scope, text: str, limit: int, offset: int = 0) -> SearchResult:
-        text = text.strip()[:MAX_QUERY_LENGTH]
-        if not text:
-            return SearchResult(total=0)
-        query = self._parser.parse(text)
-        with self._lock:
-            self._refresh()
-            allowed = self._allowed_docs(scope)
-            if not allowed:  # Whoosh reads an empty filter as "no filter": never hand it one
-                return SearchResult(total=0)
-            results = self._searcher.search(query, limit=offset + limit, filter=allowed, terms=False)
-            hits = [
-                Hit(ticket_id=int(doc["ticket_id"]), number=doc["number"], score=doc.score or 0.0)
-                for doc in results[offset : offset + limit]
-            ]
-            scored = results.scored_length()
-            if scored < offset + limit:  # the collector saw every match
-                return SearchResult(total=scored, hits=hits)
-            total = self._count(query, allowed)
-            return SearchResult(total=total, hits=hits, more=total >= COUNT_CAP)
-
     def _count(self, query, allowed: set[int]) -> int:
         """Matches in `allowed`, without scoring, stopping at COUNT_CAP."""
         matcher = query.matcher(self._searcher)
@@ -121,5 +119,4 @@ class Searcher:
         return count
 
     def close(self) -> None:
-        with self._lock:
-            self._searcher.close()
+        self._searcher.close()
