@@ -1,5 +1,5 @@
-"""Search on an index built directly (no ticket service): searches running side by side on the
-searcher pool."""
+"""Search on an index built directly (no ticket service): the cost limits of fuzzy words and
+wildcards, and searches running side by side on the searcher pool."""
 
 from __future__ import annotations
 
@@ -8,8 +8,17 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from whoosh.query import Every, FuzzyTerm, MultiTerm, Prefix, TermRange, Wildcard
 
 from app.search.indexer import SearchIndex
+from app.search.query import (
+    FUZZY_PREFIX,
+    MAX_EDIT_DISTANCE,
+    MAX_EXPANSIONS,
+    MAX_QUERY_EXPANSIONS,
+    Scope,
+    SearchQueryParser,
+)
 from app.search.service import PoolClosed, SearcherPool
 
 # 100 made-up words sharing the prefix "qx" (consonants only, so the stemmer leaves them alone).
@@ -59,7 +68,70 @@ def _ids(pool: SearcherPool, scope, text: str, limit: int = 500) -> set[int]:
     return {hit.ticket_id for hit in pool.search(scope, text, limit).hits}
 
 
-# What a query means
+def _expansion(index: SearchIndex, text: str) -> list[str]:
+    """The words the query's body node stands for."""
+    query = SearchQueryParser(index.open().schema).parse(text)
+    (node,) = [leaf for leaf in query.leaves() if isinstance(leaf, MultiTerm) and leaf.fieldname == "body"]
+    with index.open().reader() as reader:
+        return [word for _, word in node.expanded_terms(reader)]
+
+
+# What a query may cost
+
+
+def test_a_wild_fuzzy_word_gets_two_edits_and_a_fixed_first_letter(index, pool):
+    parser = SearchQueryParser(index.open().schema)
+    fuzzy = [leaf for leaf in parser.parse("abcdefgh~7").leaves() if isinstance(leaf, FuzzyTerm)]
+    assert len(fuzzy) == 2  # subject and body
+    assert all(node.maxdist == MAX_EDIT_DISTANCE and node.prefixlength == FUZZY_PREFIX for node in fuzzy)
+    (milder,) = [leaf for leaf in parser.parse("subject:invoce~").leaves()]
+    assert (milder.maxdist, milder.prefixlength) == (1, FUZZY_PREFIX)  # asked for less: kept
+    (longer_prefix,) = [leaf for leaf in parser.parse("subject:invoce~2/3").leaves()]
+    assert (longer_prefix.maxdist, longer_prefix.prefixlength) == (2, 3)
+    assert _ids(pool, 1, "abcdefgh~7") == set()  # two edits from nothing indexed
+
+
+def test_fuzzy_expansion_is_capped_and_keeps_the_closest_words(index, pool):
+    words = _expansion(index, "qxbb~2")  # 100 words are within two edits
+    assert len(words) == MAX_EXPANSIONS
+    assert words[0] == "qxbb"
+    one_edit = {w for w in QX_WORDS if sum(x != y for x, y in zip(w, "qxbb", strict=True)) == 1}
+    assert len(one_edit) >= MAX_EXPANSIONS - 1 and set(words[1:]) <= one_edit  # none two edits away
+    assert len(_ids(pool, 1, "qxbb~2")) == MAX_EXPANSIONS  # one ticket per word
+
+
+@pytest.mark.parametrize("text, node_class", [
+    ("qx*", Prefix),
+    ("*b", Wildcard),  # no literal prefix: the whole lexicon is a candidate
+    ("q?b*", Wildcard),
+    ("[qxbb TO qxpp]", TermRange),
+])
+def test_wildcards_and_ranges_expand_to_a_capped_number_of_words(index, pool, text, node_class):
+    words = _expansion(index, text)
+    assert len(words) == MAX_EXPANSIONS
+    query = SearchQueryParser(index.open().schema).parse(text)
+    assert all(isinstance(leaf, node_class) for leaf in query.leaves())
+    assert len(_ids(pool, 1, text)) == MAX_EXPANSIONS
+
+
+def test_the_nodes_of_one_query_share_a_budget(index, pool):
+    parser = SearchQueryParser(index.open().schema)
+    many = [leaf for leaf in parser.parse("qb* qc* qd* qf* qx*").leaves()]
+    assert len(many) == 10 and {node.max_expansions for node in many} == {MAX_QUERY_EXPANSIONS // 10}
+    assert {node.max_expansions for node in parser.parse("qx* OR printer").leaves() if isinstance(node, Prefix)} == {
+        MAX_EXPANSIONS
+    }
+
+
+def test_every_expanding_node_the_parser_makes_is_capped(index, pool):
+    parser = SearchQueryParser(index.open().schema)
+    for text in ("printr~", "pr*", "*er", "p?inter", "[a TO c]", "body:{a TO c]", "smoke OR (pr* AND inv~2)"):
+        for leaf in parser.parse(text).leaves():
+            if isinstance(leaf, MultiTerm):
+                assert hasattr(leaf, "max_expansions") and leaf.max_expansions <= MAX_EXPANSIONS, (text, leaf)
+    # `*` alone would read every posting of both fields; it means every ticket of the scope.
+    assert all(isinstance(leaf, Every) and leaf.fieldname is None for leaf in parser.parse("*").leaves())
+    assert _ids(pool, 2, "*") == {4}
 
 
 def test_normal_queries_keep_their_meaning(pool):
@@ -73,6 +145,25 @@ def test_normal_queries_keep_their_meaning(pool):
     assert _ids(pool, 1, "printer OR invoice") == {1, 2}  # ...unless OR
     assert _ids(pool, 1, "lap*") == {3}
     assert _ids(pool, 1, "   ") == set()
+
+
+def test_counts_beyond_the_page_span_every_segment(index):
+    index.apply([_doc(i, 1, "Router", "The router blinks.") for i in range(1, 31)])
+    ix = index.open()
+    writer = ix.writer()
+    for i in range(31, 51):
+        writer.add_document(**_doc(i, 1, "Router", "Routers blink.", group=5))
+    writer.commit(merge=False)  # a second segment: docnums are offset by the first
+    with ix.searcher() as searcher:
+        assert len(searcher.leaf_searchers()) == 2
+    pool = SearcherPool(ix)
+    try:
+        result = pool.search(1, "router", limit=5)
+        assert (result.total, len(result.hits), result.more) == (50, 5, False)
+        assert pool.search(Scope(1, group_ids=(5,)), "rout*", limit=5).total == 20
+        assert pool.search(Scope(1, group_ids=(5,)), "routr~", limit=5).total == 20
+    finally:
+        pool.close()
 
 
 # Searches side by side
