@@ -24,6 +24,8 @@ from whoosh.fields import Schema
 from whoosh.qparser import AndGroup, FuzzyTermPlugin, MultifieldParser
 from whoosh.query import Every, FuzzyTerm, MultiTerm, Prefix, Query, Regex, Term, TermRange, Variations, Wildcard
 
+from app.tickets.scopes import TicketScope
+
 MAX_QUERY_LENGTH = 200
 COUNT_CAP = 1000  # beyond this the list says "1000+": nobody pages through 40 pages of hits
 FILTER_CACHE_SIZE = 64
@@ -55,15 +57,6 @@ class SearchResult:
     total: int
     hits: list[Hit] = field(default_factory=list)
     more: bool = False  # total is COUNT_CAP and there are more
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which tickets of a workspace a search may return: all, some groups', or one agent's."""
-
-    workspace_id: int
-    group_ids: tuple[int, ...] | None = None
-    assignee_id: int | None = None
 
 
 class _CappedExpansion:
@@ -174,6 +167,13 @@ class SearchQueryParser:
         return limit_expansions(self._parser.parse(text))
 
 
+def _scope_key(scope: TicketScope) -> tuple:
+    """What decides a scope's documents: equal for (1, 2) and (2, 1), hashable for a list too."""
+    groups = None if scope.group_ids is None else frozenset(scope.group_ids)
+    either = scope.either and groups is not None and scope.assignee_id is not None
+    return scope.workspace_id, groups, scope.assignee_id, either
+
+
 class Searcher:
     """One Whoosh searcher, its parser and its cache of allowed documents.
 
@@ -184,7 +184,7 @@ class Searcher:
     def __init__(self, ix: whoosh_index.Index) -> None:
         self._searcher = ix.searcher()
         self._parser = SearchQueryParser(ix.schema)
-        self._allowed: dict[Scope, set[int]] = {}  # docnums per scope, for the current searcher
+        self._allowed: dict[tuple, set[int]] = {}  # docnums per scope, for the current searcher
 
     def refresh(self) -> None:
         searcher = self._searcher.refresh()
@@ -192,10 +192,10 @@ class Searcher:
             self._searcher = searcher
             self._allowed.clear()  # docnums change with every new segment
 
-    def search(self, scope: Scope | int, text: str, limit: int, offset: int = 0) -> SearchResult:
-        """Hits offset..offset+limit by relevance; `scope` is a Scope or a bare workspace id."""
+    def search(self, scope: TicketScope | int, text: str, limit: int, offset: int = 0) -> SearchResult:
+        """Hits offset..offset+limit by relevance; `scope` is a TicketScope or a bare workspace id."""
         if isinstance(scope, int):
-            scope = Scope(workspace_id=scope)
+            scope = TicketScope(workspace_id=scope)
         query = self._parser.parse(text)
         if query is None:
             return SearchResult(total=0)
@@ -213,21 +213,26 @@ class Searcher:
         total = self._count(query, allowed)
         return SearchResult(total=total, hits=hits, more=total >= COUNT_CAP)
 
-    def allowed_docs(self, scope: Scope) -> set[int]:
-        """Docnums the scope allows."""
-        allowed = self._allowed.get(scope)
+    def allowed_docs(self, scope: TicketScope) -> set[int]:
+        """Docnums of the tickets the scope allows, narrowed as `TicketScope.sql_where()` narrows SQL."""
+        key = _scope_key(scope)
+        allowed = self._allowed.get(key)
         if allowed is None:
-            allowed = self._docs("workspace", scope.workspace_id)
-            if scope.group_ids is not None:
-                in_groups: set[int] = set()
-                for group_id in scope.group_ids:
-                    in_groups |= self._docs("group", group_id)
-                allowed &= in_groups
-            if scope.assignee_id is not None:
-                allowed &= self._docs("assignee", scope.assignee_id)
+            workspace_id, groups, assignee_id, either = key
+            allowed = self._docs("workspace", workspace_id)
+            in_groups = None
+            if groups is not None:  # an empty tuple: in no group at all, so this never holds
+                in_groups = set().union(*(self._docs("group", group_id) for group_id in groups))
+            assigned = None if assignee_id is None else self._docs("assignee", assignee_id)
+            if either:  # an agent's visibility: their groups' tickets or their own
+                allowed &= in_groups | assigned
+            else:  # a list's scope: every condition that is set
+                for condition in (in_groups, assigned):
+                    if condition is not None:
+                        allowed &= condition
             if len(self._allowed) >= FILTER_CACHE_SIZE:
                 self._allowed.clear()
-            self._allowed[scope] = allowed
+            self._allowed[key] = allowed
         return allowed
 
     def _docs(self, fieldname: str, value: int) -> set[int]:

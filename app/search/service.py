@@ -20,7 +20,8 @@ from whoosh import index as whoosh_index
 
 from app.search import events
 from app.search.indexer import IndexWriterTask, SearchIndex, rebuild
-from app.search.query import Scope, Searcher, SearchResult
+from app.search.query import Searcher, SearchResult
+from app.tickets.scopes import TicketScope
 from app.tickets.tables import Ticket
 
 log = logging.getLogger("helprealm.search")
@@ -59,7 +60,7 @@ class SearcherPool:
         finally:
             self._give_back(searcher)
 
-    def search(self, scope: Scope | int, text: str, limit: int, offset: int = 0) -> SearchResult:
+    def search(self, scope: TicketScope | int, text: str, limit: int, offset: int = 0) -> SearchResult:
         """Blocking; see `Searcher.search`."""
         with self.searcher() as searcher:
             return searcher.search(scope, text, limit, offset)
@@ -147,8 +148,8 @@ class SearchService:
         """Wait until every change so far is searchable."""
         await self.writer.idle()
 
-    async def search(self, scope: Scope | int, text: str, limit: int = 25, offset: int = 0) -> SearchResult:
-        """Hits offset..offset+limit by relevance; `scope` is a Scope or a bare workspace id."""
+    async def search(self, scope: TicketScope | int, text: str, limit: int = 25, offset: int = 0) -> SearchResult:
+        """Hits offset..offset+limit by relevance; `scope` is a TicketScope or a bare workspace id."""
         async with self._slots:
             pool = self._pool
             if pool is None:

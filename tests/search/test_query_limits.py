@@ -1,5 +1,5 @@
-"""Search on an index built directly (no ticket service): the cost limits of fuzzy words and
-wildcards, and searches running side by side on the searcher pool."""
+"""Search on an index built directly (no ticket service): the ticket scope rule, the cost limits
+of fuzzy words and wildcards, and searches running side by side on the searcher pool."""
 
 from __future__ import annotations
 
@@ -16,11 +16,23 @@ from app.search.query import (
     MAX_EDIT_DISTANCE,
     MAX_EXPANSIONS,
     MAX_QUERY_EXPANSIONS,
-    Scope,
     SearchQueryParser,
 )
 from app.search.service import PoolClosed, SearcherPool
+from app.tickets.scopes import TicketScope
 
+# Ticket rows as the scope rule sees them: (id, workspace, group, assignee).
+ROWS = [
+    (1, 1, 10, None),
+    (2, 1, 20, 7),
+    (3, 1, 20, None),
+    (4, 1, None, 7),
+    (5, 1, 10, 7),
+    (6, 1, None, None),
+    (7, 1, 20, 8),
+    (8, 2, 10, 7),  # another workspace reusing the same group and agent ids
+    (9, 2, None, None),
+]
 # 100 made-up words sharing the prefix "qx" (consonants only, so the stemmer leaves them alone).
 LETTERS = "bcdfghkmnp"
 QX_WORDS = ["qx" + a + b for a, b in itertools.product(LETTERS, repeat=2)]
@@ -35,6 +47,10 @@ def _doc(ticket_id: int, workspace: int, subject: str, body: str, group=None, as
     if assignee is not None:
         doc["assignee"] = str(assignee)
     return doc
+
+
+def _scope_docs() -> list[dict]:
+    return [_doc(i, ws, f"Printer {i}", "The printer is broken.", g, a) for i, ws, g, a in ROWS]
 
 
 def _text_docs() -> list[dict]:
@@ -74,6 +90,50 @@ def _expansion(index: SearchIndex, text: str) -> list[str]:
     (node,) = [leaf for leaf in query.leaves() if isinstance(leaf, MultiTerm) and leaf.fieldname == "body"]
     with index.open().reader() as reader:
         return [word for _, word in node.expanded_terms(reader)]
+
+
+# The ticket scope rule
+
+
+@pytest.mark.parametrize("scope", [
+    TicketScope(1),
+    TicketScope(1, group_ids=(10,)),
+    TicketScope(1, group_ids=(20, 10)),
+    TicketScope(1, assignee_id=7),
+    TicketScope(1, group_ids=(20,), assignee_id=7),  # a list's scope: both must hold
+    TicketScope(1, group_ids=(10,), assignee_id=7, either=True),  # an agent: either one
+    TicketScope(1, group_ids=(), assignee_id=7, either=True),  # an agent in no group: their own
+    TicketScope(1, group_ids=(), assignee_id=7),
+    TicketScope(1, group_ids=()),
+    TicketScope(1, group_ids=(), either=True),
+    TicketScope(1, assignee_id=7, either=True),  # no group condition: `either` changes nothing
+    TicketScope(2, group_ids=(10,), assignee_id=7, either=True),
+    TicketScope(3),
+])
+def test_search_allows_exactly_the_tickets_the_scope_allows(index, scope):
+    index.apply(_scope_docs())
+    pool = SearcherPool(index.open())
+    try:
+        expected = {i for i, ws, g, a in ROWS if scope.allows({"workspace": ws, "group": g, "assignee": a})}
+        assert _ids(pool, scope, "printer") == expected
+    finally:
+        pool.close()
+
+
+def test_an_agent_sees_their_groups_or_their_own_and_never_another_workspace(index):
+    index.apply(_scope_docs())
+    pool = SearcherPool(index.open())
+    try:
+        agent = TicketScope(1, group_ids=(10,), assignee_id=7, either=True)
+        assert _ids(pool, agent, "printer") == {1, 2, 4, 5}
+        assert _ids(pool, TicketScope(1, group_ids=(10,), assignee_id=7), "printer") == {5}
+        assert _ids(pool, TicketScope(1, group_ids=()), "printer") == set()
+        assert _ids(pool, TicketScope(1, group_ids=(), assignee_id=7, either=True), "printer") == {2, 4, 5}
+        assert _ids(pool, TicketScope(1, group_ids=[10]), "printer") == {1, 5}  # a list works too
+        assert _ids(pool, 2, "printer") == {8, 9}  # a bare workspace id: all of its tickets
+        assert _ids(pool, 1, "printer") == {1, 2, 3, 4, 5, 6, 7}
+    finally:
+        pool.close()
 
 
 # What a query may cost
@@ -160,8 +220,8 @@ def test_counts_beyond_the_page_span_every_segment(index):
     try:
         result = pool.search(1, "router", limit=5)
         assert (result.total, len(result.hits), result.more) == (50, 5, False)
-        assert pool.search(Scope(1, group_ids=(5,)), "rout*", limit=5).total == 20
-        assert pool.search(Scope(1, group_ids=(5,)), "routr~", limit=5).total == 20
+        assert pool.search(TicketScope(1, group_ids=(5,)), "rout*", limit=5).total == 20
+        assert pool.search(TicketScope(1, group_ids=(5,)), "routr~", limit=5).total == 20
     finally:
         pool.close()
 
@@ -172,7 +232,7 @@ def test_counts_beyond_the_page_span_every_segment(index):
 def test_concurrent_searches_from_threads_all_get_their_own_answers(pool):
     cases = [
         (1, "printer"), (2, "printer"), (1, "invoce~"), (1, "qx*"), (1, "laptop OR smoke"),
-        (2, "invoice"), (1, "qxbb~2"), (1, "nothing-like-this"),
+        (TicketScope(1, group_ids=()), "printer"), (1, "qxbb~2"), (1, "nothing-like-this"),
     ]
     expected = {case: _ids(pool, *case) for case in cases}
     with ThreadPoolExecutor(max_workers=8) as threads:
