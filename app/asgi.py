@@ -48,7 +48,7 @@ from app.web.client import ClientAddress
 from app.web.dependencies import constant
 from app.web.errors import app_handlers, json_handlers, page_handlers
 from app.web.limits import PerMinute, WaitBetween
-from app.web.security import SecurityHeadersMiddleware, router_headers
+from app.web.security import add_security_headers, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
 from app.web.templating import template_config
 from app.workspaces import admin as workspace_admin
@@ -108,7 +108,7 @@ def create_app(settings: Settings) -> Litestar:
                       max_files_per_ticket=limits.attachments_per_ticket,
                       max_bytes_per_ticket=limits.attachment_bytes_per_ticket)
     search = SearchService(settings.index_path)
-    loops = BackgroundLoops([OutboxSender(settings.mail), Cleanup()])
+    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup()])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -120,7 +120,7 @@ def create_app(settings: Settings) -> Litestar:
         try:
             yield
         finally:
-            await loops.stop()
+            await loops.stop()  # the search writer writes what is queued before it ends
             await search.stop()
             await db.ENGINE.close()
 
@@ -148,8 +148,8 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan],
         plugins=[HTMXPlugin()],
         template_config=template_config(),
+        before_send=[add_security_headers],
         middleware=[
-            SecurityHeadersMiddleware,
             sessions.middleware,
             accounts_web.login_rate_limit(limits.login_attempts_per_minute, client).middleware,
         ],

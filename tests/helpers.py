@@ -3,9 +3,13 @@ captcha) and shortcuts for the common journeys."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+import httpx
 
 from bs4 import BeautifulSoup
 from litestar.testing import AsyncTestClient
@@ -41,6 +45,19 @@ def solve_captcha(html: str) -> dict[str, str]:
 def field_error(html: str, name: str) -> str | None:
     node = soup(html).select_one(f"#err-{name}")
     return node.get_text(strip=True) if node else None
+
+
+@contextlib.contextmanager
+def cookies(client: AsyncTestClient, jar: httpx.Cookies) -> Iterator[httpx.Cookies]:
+    """Let `client` use `jar` for a while: several browsers on one test client. (One client per
+    app: every AsyncTestClient runs the app's lifespan, and its background loops, again.)"""
+    saved = client.cookies
+    client.cookies = jar
+    try:
+        yield jar
+    finally:
+        jar.update(client.cookies)
+        client.cookies = saved
 
 
 @dataclass

@@ -143,55 +143,71 @@ def _add_all(writer, docs: list[dict]) -> None:
 
 
 class IndexWriterTask:
-    """The one writer of the running server. `enqueue(ticket_id)` is cheap and never blocks."""
+    """The one writer of the running server, a background loop (app/tasks.py).
+
+    `enqueue(ticket_id)` is cheap and never blocks; `run_forever(stop)` writes what arrives,
+    and when `stop` is set writes what is still queued, then ends."""
+
+    name = "search-writer"
 
     def __init__(self, index: SearchIndex, on_commit: Callable[[], None] | None = None) -> None:
         self.index = index
         self.queue: asyncio.Queue[int | None] = asyncio.Queue()
         self.on_commit = on_commit
-        self._task: asyncio.Task | None = None
 
     def enqueue(self, ticket_id: int) -> None:
         self.queue.put_nowait(ticket_id)
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="search-writer")
-
-    async def stop(self) -> None:
-        """Write what is queued, then end."""
-        if self._task is None:
-            return
-        self.queue.put_nowait(None)
-        await self._task
-        self._task = None
 
     async def idle(self) -> None:
         """Wait until everything queued so far is in the index (tests, CLI)."""
         await self.queue.join()
 
-    async def _run(self) -> None:
+    async def run_once(self) -> int:
+        """Write everything queued right now (one commit); returns how many tickets."""
+        batch = []
+        while not self.queue.empty():
+            batch.append(self.queue.get_nowait())
+        await self._write(batch)
+        return len({i for i in batch if i is not None})
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        async def wake_on_stop() -> None:
+            await stop.wait()
+            self.queue.put_nowait(None)  # the loop below ends after writing what is before it
+
+        waker = asyncio.create_task(wake_on_stop())
         loop = asyncio.get_running_loop()
         last_commit = float("-inf")
-        stopping = False
-        while not stopping:
-            first = await self.queue.get()
-            wait = MIN_COMMIT_INTERVAL - (loop.time() - last_commit)
-            if wait > 0 and first is not None:
-                await asyncio.sleep(wait)  # under load: gather a second's worth into one commit
-            batch = [first]
-            while not self.queue.empty() and len(batch) < BATCH:
-                batch.append(self.queue.get_nowait())
-            stopping = None in batch
-            ids = sorted({i for i in batch if i is not None})
-            try:
-                if ids:
-                    docs, deleted = await documents(ids)
-                    await asyncio.to_thread(self.index.apply, docs, deleted)
+        try:
+            while True:
+                first = await self.queue.get()
+                wait = MIN_COMMIT_INTERVAL - (loop.time() - last_commit)
+                if wait > 0 and first is not None:
+                    await asyncio.sleep(wait)  # under load: gather a second's worth into one commit
+                batch = [first]
+                while not self.queue.empty() and len(batch) < BATCH:
+                    batch.append(self.queue.get_nowait())
+                if await self._write(batch):
                     last_commit = loop.time()
-                    if self.on_commit:
-                        self.on_commit()
-            except Exception:  # the index is rebuildable; never let one bad batch stop indexing
-                log.exception("Indexing tickets %s failed", ids[:10])
-            finally:
-                for _ in batch:
-                    self.queue.task_done()
+                if None in batch:
+                    return
+        finally:
+            waker.cancel()
+
+    async def _write(self, batch: list[int | None]) -> bool:
+        """Index the tickets of a batch; marks every item done. True if something was written."""
+        ids = sorted({i for i in batch if i is not None})
+        try:
+            if not ids:
+                return False
+            docs, deleted = await documents(ids)
+            await asyncio.to_thread(self.index.apply, docs, deleted)
+            if self.on_commit:
+                self.on_commit()
+            return True
+        except Exception:  # the index is rebuildable; never let one bad batch stop indexing
+            log.exception("Indexing tickets %s failed", ids[:10])
+            return False
+        finally:
+            for _ in batch:
+                self.queue.task_done()

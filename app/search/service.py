@@ -1,4 +1,6 @@
-"""The search service of a running server: opens the index, runs the writer task, answers queries.
+"""The search service of a running server: opens the index, feeds its writer, answers queries.
+
+The writer (`service.writer`) is a background loop that app/tasks.py runs beside the others.
 
 On start it indexes tickets the index does not know yet (written by the CLI, a demo seed or a
 crash before the writer committed), so the index catches up without a manual reindex.
@@ -121,7 +123,6 @@ class SearchService:
             log.info("Search index rebuilt: %d tickets", count)
         ix = await asyncio.to_thread(self.index.open)
         self._pool = await asyncio.to_thread(SearcherPool, ix, POOL_SIZE)
-        self.writer.start()
         events.register(self.writer.enqueue)
         missing = await self._missing_ticket_ids()
         if missing:
@@ -136,9 +137,9 @@ class SearchService:
         return [row["id"] for row in rows if row["id"] not in indexed]
 
     async def stop(self) -> None:
+        """Stop answering; call after the writer's loop has ended (it writes what is queued)."""
         events.register(None)
         self.ready = False
-        await self.writer.stop()
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await asyncio.to_thread(pool.close)

@@ -45,10 +45,10 @@ class TicketScope:
     def sql_where(self) -> list:
         """Piccolo conditions for `Ticket` that select exactly the tickets of this scope."""
         where = [Ticket.workspace == self.workspace_id]
-        groups = Ticket.group.is_in(list(self.group_ids)) if self.group_ids else None
+        groups = None
+        if self.group_ids is not None:  # in no group at all: the group condition can never hold
+            groups = Ticket.group.is_in(list(self.group_ids)) if len(self.group_ids) else Ticket.id == -1
         assignee = Ticket.assignee == self.assignee_id if self.assignee_id is not None else None
-        if self.group_ids == ():  # in no group at all: the group condition can never hold
-            groups = Ticket.id == -1
         if self.either and groups is not None and assignee is not None:
             where.append(groups | assignee)
         else:

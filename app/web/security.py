@@ -6,16 +6,16 @@ policy refuses (no inline indicator style, no eval; see templates/layouts/base.h
 that needs more (charts, sanitized mail HTML with remote images, the API docs page) extends its
 audience's policy here, in one reviewed place.
 
-`SecurityHeadersMiddleware` adds the common headers, and the page policy, to every answer that
-has not set its own, including static files and error pages; routers set their audience's
-policy through `router_headers()`; attachment downloads set a sandboxing policy of their own.
+`add_security_headers` adds the common headers, and the page policy, to every answer that has
+not set its own, including static files and error pages; routers set their audience's policy
+through `router_headers()`; attachment downloads set a sandboxing policy of their own.
 """
 
 from __future__ import annotations
 
 from litestar.datastructures import ResponseHeader
 from litestar.datastructures.headers import MutableScopeHeaders
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 _PAGES = {
     "default-src": "'self'",
@@ -53,26 +53,18 @@ def router_headers(audience: str) -> list[ResponseHeader]:
     return [ResponseHeader(name="Content-Security-Policy", value=policy(audience))]
 
 
-class SecurityHeadersMiddleware:
-    """Adds the common headers (and the page policy where none is set) to every HTTP answer."""
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """App-level `before_send` hook: every answer, routed or not (a 404 for an unknown path
+    never reaches route middleware), gets the common headers and, unless it set its own, the
+    page policy."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in COMMON.items():
+        if name not in headers:
+            headers[name] = value
+    if "content-security-policy" not in headers:
+        headers["content-security-policy"] = _DEFAULT_POLICY
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.default_policy = policy("portal")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in COMMON.items():
-                    if name not in headers:
-                        headers[name] = value
-                if "content-security-policy" not in headers:
-                    headers["content-security-policy"] = self.default_policy
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+_DEFAULT_POLICY = policy("portal")

@@ -8,6 +8,7 @@ import time
 
 from app.search.indexer import SearchIndex, rebuild
 from app.search.service import SearchService
+from app.tasks import BackgroundLoops
 from app.tickets import service as tickets
 from app.tickets.inputs import FieldChanges, Reply
 from app.tickets.scopes import TicketScope
@@ -17,6 +18,19 @@ from tests.helpers import HTMX, Person, soup
 from tests.journeys import login, open_ticket, workspace_with_admin
 
 
+class RunningSearch(SearchService):
+    """The search service with its writer loop running, as the app's lifespan runs them."""
+
+    async def start(self) -> None:
+        await super().start()
+        self.loops = BackgroundLoops([self.writer])
+        self.loops.start()
+
+    async def stop(self) -> None:
+        await self.loops.stop()
+        await super().stop()
+
+
 async def _numbers(search: SearchService, workspace: dict, text: str) -> list[int]:
     return [hit.number for hit in (await search.search(workspace["id"], text, limit=25)).hits]
 
@@ -24,7 +38,7 @@ async def _numbers(search: SearchService, workspace: dict, text: str) -> list[in
 async def test_index_follows_the_ticket_service_and_stays_in_its_workspace(database, settings):
     acme, ann = await factories.workspace()
     other, _ = await factories.workspace("Other", "otto@other.test", name="Otto Admin")
-    search = SearchService(settings.index_path)
+    search = RunningSearch(settings.index_path)
     await search.start()
     try:
         await _ticket(acme, "Printer on fire", "Smoke is coming out of the printer.")
@@ -57,7 +71,7 @@ async def test_start_indexes_tickets_it_missed_and_rebuild_counts(database, sett
     for i in range(3):
         await _ticket(acme, f"Laptop request {i}", "A new colleague needs a laptop.")  # no server listening
 
-    search = SearchService(settings.index_path)
+    search = RunningSearch(settings.index_path)
     await search.start()  # finds the three tickets missing from the index
     await search.idle()
     assert sorted(await _numbers(search, acme, "laptop")) == [1, 2, 3]
@@ -66,7 +80,7 @@ async def test_start_indexes_tickets_it_missed_and_rebuild_counts(database, sett
     seen = []
     assert await rebuild(SearchIndex(settings.index_path), progress=lambda done, total: seen.append((done, total))) == 3
     assert seen[0] == (0, 3) and seen[-1] == (3, 3)
-    search = SearchService(settings.index_path)
+    search = RunningSearch(settings.index_path)
     await search.start()
     assert sorted(await _numbers(search, acme, "colleague")) == [1, 2, 3]
     await search.stop()
@@ -108,7 +122,7 @@ async def test_scopes_paging_and_counting_happen_in_the_index(database, settings
     other, _ = await factories.workspace("Other", "otto@other.test", name="Otto Admin")
     second = AgentGroup(workspace=acme["id"], name="2nd level", description="")
     await second.save()
-    search = SearchService(settings.index_path)
+    search = RunningSearch(settings.index_path)
     await search.start()
     try:
         for i in range(30):
@@ -155,7 +169,7 @@ async def test_an_index_from_an_older_schema_is_rebuilt_on_start(database, setti
                  subject=TEXT(stored=True), body=TEXT())
     FileStorage(str(settings.index_path)).create_index(old).close()
 
-    search = SearchService(settings.index_path)
+    search = RunningSearch(settings.index_path)
     await search.start()
     try:
         assert search.index.is_current()

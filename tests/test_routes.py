@@ -1,0 +1,197 @@
+"""Every route of the app, walked as each audience, and fuzzed with malformed input.
+
+The walk asserts the expected status for anonymous visitors, a customer (who holds the ticket's
+hash), an agent and a superadmin; a route added without an expectation here fails the test, so
+every new route decides who may reach it. The fuzz sends each route the shapes that once caused
+500s: numbers out of range, non-ASCII digits, fields sent twice, huge and control-laden values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from app.accounts.service import create_agent_confirmed
+from app.accounts.tables import Agent, AgentGroup, GroupMember
+from app.asgi import create_app
+from app.tickets.tables import Attachment
+from tests.helpers import Person, cookies, csrf_from
+from tests.journeys import login, open_ticket, workspace_with_admin
+
+AUDIENCES = ("anonymous", "customer", "agent", "superadmin")
+LOGIN, HOME = "/login", "/dashboard"
+
+# (method, route name) -> status per audience, in AUDIENCES order. 303 is a redirect (to the login
+# page for the agent and admin routers). Portal routes: the anonymous visitor guesses a hash, the
+# others hold the real one. Forms are posted empty (with a valid CSRF token).
+EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
+    ("GET", "health"): (200, 200, 200, 200),
+    ("GET", "static"): (200, 200, 200, 200),
+    ("GET", "accounts.signup"): (200, 200, 200, 200),
+    ("POST", "accounts.signup_submit"): (422, 422, 422, 422),
+    ("GET", "accounts.confirm"): (404, 404, 404, 404),
+    ("GET", "accounts.login"): (200, 200, 303, 303),
+    ("POST", "accounts.login_submit"): (401, 401, 401, 401),
+    ("GET", "accounts.forgot"): (200, 200, 200, 200),
+    ("POST", "accounts.forgot_submit"): (200, 200, 200, 200),
+    ("GET", "accounts.reset"): (404, 404, 404, 404),
+    ("POST", "accounts.reset_submit"): (422, 422, 422, 422),
+    ("GET", "agent.home"): (303, 303, 303, 303),
+    ("GET", "agent.dashboard"): (303, 303, 200, 200),
+    ("GET", "agent.tickets"): (303, 303, 200, 200),
+    ("GET", "agent.ticket"): (303, 303, 200, 200),
+    ("POST", "agent.reply"): (303, 303, 422, 422),
+    ("POST", "agent.note"): (303, 303, 422, 422),
+    ("POST", "agent.update"): (303, 303, 303, 303),  # nothing changed: back to the ticket
+    ("POST", "agent.upload"): (303, 303, 422, 422),
+    ("GET", "agent.file"): (303, 303, 200, 200),
+    ("GET", "admin.workspace"): (303, 303, 403, 200),
+    ("GET", "portal.index"): (200, 200, 200, 200),
+    ("POST", "portal.create"): (422, 422, 422, 422),
+    ("GET", "portal.open"): (303, 303, 303, 303),  # a well-formed hash: to its page, which knows
+    ("GET", "portal.ticket"): (404, 200, 200, 200),
+    ("POST", "portal.reply"): (404, 422, 422, 422),
+    ("POST", "portal.upload"): (404, 422, 422, 422),
+    ("GET", "portal.file"): (404, 200, 200, 200),
+    ("POST", "accounts.logout"): (303, 303, 303, 303),  # last: it ends the session
+}
+
+
+@dataclass
+class World:
+    app: object
+    client: AsyncTestClient
+    workspace: dict
+    ticket: dict
+    attachment_id: int
+    jars: dict[str, httpx.Cookies]
+
+
+def _routes(app) -> list[tuple[str, str, str]]:
+    """(method, name, path) of every route handler, except the automatic OPTIONS/HEAD ones."""
+    found = []
+    for route in app.routes:
+        for handler in route.route_handlers:
+            for method in sorted(getattr(handler, "http_methods", ())):
+                if method in ("OPTIONS", "HEAD"):
+                    continue
+                found.append((method, handler.name, route.path))
+    return found
+
+
+@pytest.fixture
+async def world(settings):
+    app = create_app(settings.replace(limits={"login_attempts_per_minute": 1000, "customer_posts_per_minute": 1000}))
+    async with AsyncTestClient(app=app, base_url="http://helprealm.test") as client:
+        workspace, _admin = await workspace_with_admin()
+        await create_agent_confirmed(workspace["id"], email="bea@acme.test", first_name="Bea", last_name="Agent",
+                                     password="correct horse")
+        group = await AgentGroup.select(AgentGroup.id).where(AgentGroup.workspace == workspace["id"]).first()
+        bea = await Agent.select(Agent.id).where(Agent.email == "bea@acme.test").first()
+        await GroupMember(group=group["id"], agent=bea["id"]).save()  # Bea works the default group
+        customer = Person(client)
+        ticket = await open_ticket(customer, workspace)
+        page = f"/{workspace['key']}/ticket/show/{ticket['hash']}"
+        await client.post(f"{page}/upload", data={"_csrf_token": csrf_from(await customer.page(page))},
+                          files={"file": ("notes.txt", b"hello", "text/plain")})
+        attachment = await Attachment.select(Attachment.id).first()
+        jars = {audience: httpx.Cookies() for audience in AUDIENCES}
+        with cookies(client, jars["agent"]):
+            await login(Person(client), email="bea@acme.test")
+        with cookies(client, jars["superadmin"]):
+            await login(Person(client))
+        yield World(app, client, workspace, ticket, attachment["id"], jars)
+
+
+def _path(world: World, audience: str, name: str) -> str:
+    params = {"workspace_key": world.workspace["key"], "number": 1, "attachment_id": world.attachment_id,
+              "ticket_hash": world.ticket["hash"] if audience != "anonymous" else "0" * 32,
+              "token": "not-a-token", "file_path": "css/app.css"}
+    app = world.app
+    handler = next(h for r in app.routes for h in r.route_handlers if h.name == name)
+    needed = {p for path in handler.paths for p in params if "{" + p in path}
+    url = app.route_reverse(name, **{k: params[k] for k in needed})
+    if name == "portal.open":
+        url += f"?hash={params['ticket_hash']}"
+    return url
+
+
+async def _request(world: World, audience: str, method: str, url: str, data: dict | None = None, files=None):
+    """One request as `audience` (their cookies; a valid CSRF token with every POST)."""
+    with cookies(world.client, world.jars[audience]):
+        if method == "GET":
+            return await world.client.get(url, follow_redirects=False)
+        token = csrf_from((await world.client.get("/signup")).text)
+        return await world.client.post(url, data={"_csrf_token": token, **(data or {})}, files=files,
+                                       follow_redirects=False)
+
+
+async def test_every_route_has_an_expectation(world: World):
+    routes = {(method, name) for method, name, _route_path in _routes(world.app)}
+    assert None not in {name for _method, name in routes}, "every route needs a name"
+    assert routes - set(EXPECTED) == set(), "new routes: decide who may reach them, add them to EXPECTED"
+    assert set(EXPECTED) - routes == set(), "EXPECTED lists routes that are gone"
+
+
+async def test_each_audience_reaches_exactly_what_it_should(world: World):
+    results: dict[tuple[str, str], tuple[int, ...]] = {}
+    for (method, name) in EXPECTED:
+        statuses = []
+        for audience in AUDIENCES:
+            response = await _request(world, audience, method, _path(world, audience, name))
+            statuses.append(response.status_code)
+            if response.status_code == 303 and name.startswith(("agent.", "admin.")) and audience in (
+                    "anonymous", "customer"):
+                assert response.headers["location"] == LOGIN, (name, audience)
+        results[(method, name)] = tuple(statuses)
+    wrong = {key: (got, EXPECTED[key]) for key, got in results.items() if got != EXPECTED[key]}
+    assert wrong == {}, "got vs expected (anonymous, customer, agent, superadmin)"
+
+
+# -- malformed input ---------------------------------------------------------------------------
+
+HUGE = "99999999999999999999"
+ODD_NUMBERS = [HUGE, "-1", "0", "²", "١٢", "1e3", " 7 ", "0x10", "", "NaN"]
+ODD_TEXT = ["x" * 100_000, "\x00\r\n\u2028", "🙂" * 1000, "../../etc/passwd", "%00", "<script>"]
+FIELDS = ["name", "email", "subject", "text", "type", "prio", "captcha", "captcha_token", "status", "group",
+          "assignee", "password", "password_confirmation", "company", "fullname"]
+
+
+async def _no_server_error(world: World, audience: str, method: str, url: str, **kwargs) -> None:
+    response = await _request(world, audience, method, url, **kwargs)
+    assert response.status_code < 500, (method, url[:120], kwargs.get("data", {}).keys(), response.text[:300])
+
+
+async def test_malformed_input_never_gets_a_500(world: World):
+    # The superadmin reaches every handler that parses a body; the customer every portal one.
+    for method, name, _route_path in _routes(world.app):
+        if name == "accounts.logout":
+            continue
+        for audience in ("superadmin", "customer"):
+            url = _path(world, audience, name)
+            # numbers out of range and odd digits in every numeric path segment
+            for bad in ODD_NUMBERS:
+                for segment in (f"/{1}", f"/{world.attachment_id}"):
+                    if url.endswith(segment) or f"{segment}/" in url:
+                        await _no_server_error(world, audience, method, url.replace(segment, f"/{bad}", 1))
+            # huge and strange path text
+            await _no_server_error(world, audience, method, url.replace(world.workspace["key"], "k" * 5000))
+            await _no_server_error(world, audience, method, url.replace(world.ticket["hash"], "%F0%9F%99%82" * 50))
+            # query parameters
+            for query in (f"page={HUGE}", "page=-3", "page=²", "scope=" + "s" * 5000, "q=" + "q" * 5000,
+                          "hash=" + "h" * 5000, "confirmation=" + "c" * 5000, "page=1&page=2", "q=a~7"):
+                await _no_server_error(world, audience, method, f"{url}?{query}")
+            if method != "POST":
+                continue
+            # every field sent twice; every field out of range, with odd digits, huge or with controls
+            await _no_server_error(world, audience, method, url, data={f: ["a@b.test", "c@d.test"] for f in FIELDS})
+            for bad in [*ODD_NUMBERS, *ODD_TEXT]:
+                await _no_server_error(world, audience, method, url, data={f: bad for f in FIELDS})
+                await _no_server_error(world, audience, method, url, data={"text": "Fine text.", "status": bad})
+            await _no_server_error(world, audience, method, url, data={"file": "not a file"})
+            await _no_server_error(world, audience, method, url, files={"file": ("", b"", "text/plain")})
+            await _no_server_error(world, audience, method, url, files=[("file", ("a.txt", b"a", "text/plain")),
+                                                                         ("file", ("b.txt", b"b", "text/plain"))])
