@@ -11,7 +11,7 @@ POT := app/locale/messages.pot
 # Compiled catalogs are build outputs (git-ignored): one per checked-in .po.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard app/locale/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test test-main test-e2e install catalogs messages system-deps build bench clean
+.PHONY: run test test-main test-e2e lint install catalogs messages system-deps build bench clean
 
 run: $(STAMP) catalogs
 	$(VENV)/bin/helprealm serve --config app.toml --demo
@@ -52,7 +52,11 @@ system-deps:
 build: $(STAMP)
 	build/build.sh
 
-test: $(STAMP) system-deps build test-main test-e2e
+test: $(STAMP) system-deps lint build test-main test-e2e
+
+# ruff: pyflakes, pycodestyle (120 columns), isort, bugbear, pyupgrade; configured in pyproject.toml.
+lint: $(STAMP)
+	$(PY) -m ruff check .
 
 # The main suite (pytest-asyncio) and the browser suite (sync Playwright) cannot share one process.
 test-main: $(STAMP) catalogs

@@ -28,11 +28,11 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 
 from app import db, links
-from app.links import Links
 from app.accounts import web as accounts_web
 from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.config import Settings
+from app.links import Links
 from app.mail.outbox import OutboxSender
 from app.migrate import migrate
 from app.paths import resource_dir

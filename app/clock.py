@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 class _FrozenTime:
     def __init__(self, at: datetime) -> None:
-        self.wall = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        self.wall = at if at.tzinfo else at.replace(tzinfo=UTC)
         self.mono = time.monotonic()
 
     def advance(self, **delta: float) -> None:
@@ -32,7 +32,7 @@ _frozen: _FrozenTime | None = None
 
 def now() -> datetime:
     """The current time, timezone-aware UTC."""
-    return _frozen.wall if _frozen is not None else datetime.now(timezone.utc)
+    return _frozen.wall if _frozen is not None else datetime.now(UTC)
 
 
 def monotonic() -> float:
@@ -49,7 +49,7 @@ def unix() -> float:
 def frozen(at: datetime | None = None) -> Iterator[_FrozenTime]:
     """Stop time at `at` (default: now) until the block ends; `.advance(...)` moves it."""
     global _frozen
-    previous, _frozen = _frozen, _FrozenTime(at or datetime.now(timezone.utc))
+    previous, _frozen = _frozen, _FrozenTime(at or datetime.now(UTC))
     try:
         yield _frozen
     finally:

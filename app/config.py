@@ -81,7 +81,7 @@ class Settings:
     def attachments_path(self) -> Path:
         return self.data_path / "attachments"
 
-    def replace(self, **sections) -> "Settings":
+    def replace(self, **sections) -> Settings:
         """Return a copy with some sections' keys changed: replace(limits={"ticket_wait_seconds": 0})."""
         changes = {}
         for name, values in sections.items():

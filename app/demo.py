@@ -18,7 +18,7 @@ ADMIN_EMAIL = "admin@demo.example"
 ADMIN_PASSWORD = "helprealm-demo"
 
 FAQ = [
-    ("How do I reset my password?", "Use the \\"Forgot password\\" link on the login page; we mail you a link."),
+    ("How do I reset my password?", 'Use the "Forgot password" link on the login page; we mail you a link.'),
     ("How long until I get an answer?", "We answer most tickets within one working day."),
     ("Can I attach files to my ticket?",
      "Yes: open your ticket page with the link from our e-mail and upload the file there."),
@@ -63,7 +63,8 @@ async def seed_if_empty(settings: Settings) -> bool:
             name=name, email=email, subject=subject, text=text, type_id=type_id, prio=prio, channel=Channel.WEB))
         number = created.ticket["number"]
         if prio >= 2:
-            await tickets.agent_reply(viewer, number, Reply(f"Hello {name.split()[0]}, thank you, we are looking into it."))
+            greeting = f"Hello {name.split()[0]}, thank you, we are looking into it."
+            await tickets.agent_reply(viewer, number, Reply(greeting))
             await tickets.add_note(viewer, number, Reply("Checked the logs, looks like a driver issue."))
     await tickets.assign(viewer, 1, admin["id"])
 

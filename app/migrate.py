@@ -38,7 +38,9 @@ def checked_in_ids() -> set[str]:
 
 
 async def applied_ids() -> set[str]:
-    tables = await ENGINE._run_in_new_connection("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migration'")
+    tables = await ENGINE._run_in_new_connection(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migration'"
+    )
     if not tables:
         return set()
     rows = await ENGINE._run_in_new_connection("SELECT name FROM migration WHERE app_name = ?", [APP_NAME])

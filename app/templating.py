@@ -6,7 +6,7 @@ environment to Litestar, which adds `url_for`, `csrf_input` and `csrf_token` for
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -21,7 +21,7 @@ def timeago(value: datetime | None, now: datetime | None = None) -> str:
     if value is None:
         return ""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     seconds = int(((now or clock.now()) - value).total_seconds())
     if seconds < 45:
         return i18n.gettext("just now")

@@ -61,7 +61,8 @@ class Client:
         h.update(headers or {})
         return await self.request("POST", path, headers=h, body=body)
 
-    async def request(self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"") -> Response:
+    async def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                      body: bytes = b"") -> Response:
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
         for k, v in (headers or {}).items():
             lines.append(f"{k}: {v}")

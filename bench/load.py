@@ -4,7 +4,7 @@ prints its figures as one JSON line. It runs in its own process, so its CPU is n
 Scenarios (spec["scenario"]):
 - "submit": customers open the public form and submit a ticket (GET page, solve captcha, POST).
 - "agent":  an agent logs in, then each phase GETs a list of URLs (ticket list, ticket page,
-            search) at a fixed concurrency.
+            search) or POSTs a form to them (replies) at a fixed concurrency.
 - "floor":  POST a form to the bare floor app as fast as the clients can.
 """
 
@@ -214,10 +214,11 @@ def check_body(text: str, expect: str | None, count: list | None) -> str:
     return ""
 
 
-async def run_requests(clients: list[Client], paths: list[str], headers: dict, n: int, errors: Errors, expect: str | None,
-                       max_seconds: float | None = None, count: list | None = None) -> list[float]:
-    """GET `paths` in turn until `n` requests were made (or `max_seconds` passed), one request at a
-    time per client; returns the latencies of the good answers."""
+async def run_requests(clients: list[Client], paths: list[str], headers: dict, n: int, errors: Errors,
+                       expect: str | None, max_seconds: float | None = None, count: list | None = None,
+                       form: dict | None = None) -> list[float]:
+    """GET `paths` in turn (or POST `form` to them) until `n` requests were made (or `max_seconds`
+    passed), one request at a time per client; returns the latencies of the good answers."""
     latencies: list[float] = []
     next_index = [0]
     deadline = time.perf_counter() + max_seconds if max_seconds else float("inf")
@@ -229,7 +230,10 @@ async def run_requests(clients: list[Client], paths: list[str], headers: dict, n
             path = paths[i % len(paths)]
             t0 = time.perf_counter()
             try:
-                r = await client.get(path, headers=headers)
+                if form is None:
+                    r = await client.get(path, headers=headers)
+                else:
+                    r = await client.post_form(path, form, headers=headers)
             except Exception as exc:  # noqa: BLE001
                 errors.add(type(exc).__name__, str(exc))
                 await client.close()
@@ -258,18 +262,25 @@ async def agent(spec: dict) -> dict:
         headers = HTMX if phase.get("htmx") else {}
         expect, count = phase.get("expect"), phase.get("count")
         limit = phase.get("max_seconds")
-        await run_requests(clients, phase["paths"], headers, phase.get("warmup", 50), Errors(), expect, limit, count)
+        form = None
+        if phase.get("form") is not None:  # a POST phase: the agent's form token goes with every post
+            page = await first.get("/dashboard")
+            form = {"_csrf_token": csrf_from(page.text), **phase["form"]}
+        await run_requests(clients, phase["paths"], headers, phase.get("warmup", 50), Errors(), expect, limit, count,
+                           form)
         # One agent, one request at a time: the latency an agent sees on a server that is not busy.
         errors = Errors()
         meter = CpuMeter(spec.get("server_pid"))
         t0 = time.perf_counter()
-        serial = await run_requests([first], phase["paths"], headers, phase.get("serial", 0), errors, expect, limit, count)
+        serial = await run_requests([first], phase["paths"], headers, phase.get("serial", 0), errors, expect, limit,
+                                    count, form)
         serial_wall = time.perf_counter() - t0
         serial_cpu = meter.stop(len(serial))
         # `concurrency` agents at once, no pause between requests: throughput, and latency with a queue.
         meter = CpuMeter(spec.get("server_pid"))
         t0 = time.perf_counter()
-        lat = await run_requests(clients, phase["paths"], headers, phase["requests"], errors, expect, limit, count)
+        lat = await run_requests(clients, phase["paths"], headers, phase["requests"], errors, expect, limit, count,
+                                 form)
         wall = time.perf_counter() - t0
         cpu = meter.stop(len(lat))
         for c in clients[1:]:
@@ -301,7 +312,8 @@ async def agent(spec: dict) -> dict:
 async def floor(spec: dict) -> dict:
     host, port = spec["host"], spec["port"]
     corpus = Corpus(11)
-    body = {"name": "Floor Test", "email": "floor@load.example", "subject": corpus.subject(), "text": corpus.words(40, 90)}
+    body = {"name": "Floor Test", "email": "floor@load.example", "subject": corpus.subject(),
+            "text": corpus.words(40, 90)}
 
     async def poster(client: Client, stop_at: float, lat: list, errors: Errors) -> None:
         while time.perf_counter() < stop_at:

@@ -58,7 +58,7 @@ class Profiler:
         self.pid, self.raw_path, self.rate, self.gil = pid, raw_path, rate, gil
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> "Profiler":
+    def __enter__(self) -> Profiler:
         exe = py_spy()
         if exe is None:
             raise RuntimeError("py-spy is not installed: .venv/bin/pip install py-spy")

@@ -10,74 +10,31 @@ import os
 import platform
 import shutil
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from bench.seed import seed, write_config
-from bench.server import Server, free_port, spawn
+from bench.report import RESULTS, TARGETS, flatten, log, print_table, summary
+from bench.seed import seed
+from bench.server import Server, free_port, run_load, spawn
+from bench.side import measure_floor, measure_pyz, memory_mb, size_mb
+from bench.stats import median
 
 REPO = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results"
 PYZ = REPO / "build" / "helprealm.pyz"
 REQUIRED_APP_MODULES = ("app.search.indexer", "app.search.service", "app.mail.outbox")
 
-AGENT_PHASES = ("list", "ticket_page", "search_common", "search_rare")
+AGENT_PHASES = ("list", "ticket_page", "search_common", "search_rare", "reply")
 ALL_PHASES = (*AGENT_PHASES, "submit")
-
-# Targets for this 2-core machine at 10,000 tickets (see README.md). The latency targets apply to
-# one agent's requests (`*_p95_ms`); the figures with 4 agents at once are shown beside them.
-TARGETS = {
-    "submit_tickets_per_s": (">=", 480),
-    "list_p95_ms": ("<=", 20),
-    "ticket_page_p95_ms": ("<=", 25),
-    "search_common_p95_ms": ("<=", 25),
-    "search_rare_p95_ms": ("<=", 25),
-    "server_peak_rss_mb": ("<=", 120),
-}
-
-
-def log(msg: str = "") -> None:
-    print(msg, flush=True)
-
-
-def run_load(spec: dict, timeout: float = 900) -> dict:
-    """Run one scenario in a separate process (bench/load.py) and return its JSON."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.load", json.dumps(spec)],
-        cwd=REPO, capture_output=True, text=True, timeout=timeout,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"load generator failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
 
 def helprealm_cmd(config: str) -> list[str]:
     exe = Path(sys.executable).parent / "helprealm"
     if exe.exists():
         return [str(exe), "serve", "--config", config]
     return [sys.executable, "-m", "app", "serve", "--config", config]
-
-
-def base_python() -> str:
-    """The interpreter the venv was made from (what `python3 helprealm.pyz` runs on)."""
-    return getattr(sys, "_base_executable", None) or shutil.which("python3") or sys.executable
-
-
-def size_mb(path: Path) -> float:
-    if path.is_file():
-        return round(path.stat().st_size / 1e6, 1)
-    return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6, 1)
-
-
-def median(values: list) -> float | None:
-    values = [v for v in values if isinstance(v, (int, float))]
-    return round(statistics.median(values), 2) if values else None
 
 
 # -- the phases -----------------------------------------------------------------------------------
@@ -104,7 +61,22 @@ def agent_phases(seeded, args) -> dict[str, dict]:
                         "expect": 'id="ticket-rows"', "count": [rows, 1, 25], "warmup": 10,
                         "serial": args.search_requests, "requests": args.search_requests, "concurrency": c,
                         "max_seconds": limit},
+        # An external reply from the ticket page (HTMX): the write path with its timeline entries and
+        # outbox mail, then the updated ticket fragment. Spread over many tickets, so no thread grows.
+        "reply": {"paths": [f"/tickets/{n}/reply" for n in reply_tickets(seeded)], "htmx": True,
+                  "form": {"text": REPLY_TEXT}, "expect": "Reply sent to the customer.", "warmup": 10,
+                  "serial": args.reply_requests, "requests": args.reply_requests, "concurrency": c,
+                  "max_seconds": limit},
     }
+
+
+REPLY_TEXT = ("Thank you for the details. We restarted the service on our side and the queue is moving again; "
+              "please try once more and tell us if the problem comes back.")
+
+
+def reply_tickets(seeded) -> list[int]:
+    """Ordinary tickets for the reply phase (not the big one the ticket page phase reads)."""
+    return [n for n in range(1, min(seeded.tickets, 1000) + 1) if n != seeded.big_ticket_number]
 
 
 def run_agent_phase(server: Server, seeded, name: str, phase: dict) -> dict:
@@ -125,7 +97,8 @@ def measure_agent(server: Server, seeded, args, names: list[str], rounds: int) -
             with profiling(args, server, name):
                 result = run_agent_phase(server, seeded, name, phases[name])
             per_round[name].append(result)
-            log(f"  round {r + 1}/{rounds} {name:<14} 1 agent p50/p95 {result['serial_p50_ms']}/{result['serial_p95_ms']} ms,"
+            log(f"  round {r + 1}/{rounds} {name:<14} 1 agent p50/p95 "
+                f"{result['serial_p50_ms']}/{result['serial_p95_ms']} ms,"
                 f" {result['concurrency']} agents p50/p95 {result['p50_ms']}/{result['p95_ms']} ms,"
                 f" {result['req_per_s']} req/s, errors {result['errors']}")
     out = {}
@@ -167,176 +140,6 @@ def profiling(args, server: Server, name: str):
     log(f"  profile: {RESULTS / f'{stem}.txt'} (raw stacks: {raw.name})")
 
 
-def measure_floor(work: Path, args) -> dict:
-    port = free_port()
-    db = work / "floor.sqlite"
-    cmd = [
-        str(Path(sys.executable).parent / "uvicorn"), "bench.floor_app:app", "--host", "127.0.0.1", "--port", str(port),
-        "--no-access-log", "--log-level", "warning",
-    ]
-    server = spawn("floor", cmd, port=port, log_path=work / "floor.log", cwd=REPO, env={"FLOOR_DB": str(db)})
-    try:
-        server.wait_ready(timeout=60)
-        result = run_load({
-            "scenario": "floor", "host": "127.0.0.1", "port": port, "server_pid": server.pid,
-            "clients": args.clients, "warmup": 2, "duration": args.floor_duration,
-        })
-        result["peak_rss_mb"] = round(server.memory_kb().get("VmHWM", 0) / 1024, 1)
-    finally:
-        server.stop()
-    return result
-
-
-def measure_pyz(pyz: Path, pyz_root: Path | None, starts: int) -> dict:
-    """Size of the zipapp and its start time on a copy of the seeded installation: one first start
-    (shiv may unpack into ~/.shiv first, once per build), then `starts` warm starts (median)."""
-    if not pyz.exists():
-        return {"built": False, "note": f"{pyz} is missing: run `make build` (build/build.sh)"}
-    out = {"built": True, "size_mb": size_mb(pyz)}
-    if pyz_root is None:
-        return out
-    python = base_python()
-    times = []
-    for i in range(starts + 1):
-        port = free_port()
-        config = write_config(pyz_root, port)  # the seeded copy, on a new port
-        server = spawn(f"pyz-{i}", [python, str(pyz), "serve", "--config", str(config)], port=port,
-                       log_path=pyz_root / f"pyz-{i}.log", cwd=pyz_root)
-        try:
-            times.append(round(server.wait_ready(timeout=180), 3))
-        finally:
-            server.stop()
-    out.update(python=python, first_start_s=times[0], warm_starts_s=times[1:], warm_start_s=median(times[1:]))
-    return out
-
-
-def memory_mb(server: Server) -> dict:
-    mem = server.memory_kb()
-    return {"rss_mb": round(mem.get("VmRSS", 0) / 1024, 1), "peak_rss_mb": round(mem.get("VmHWM", 0) / 1024, 1)}
-
-
-# -- the report ----------------------------------------------------------------------------------
-
-
-def flatten(r: dict) -> dict:
-    """The headline figures, flat, for the table, the targets and the summary of several runs."""
-    flat: dict = {}
-    s = r.get("submit")
-    if s:
-        flat.update({
-            "submit_tickets_per_s": s["tickets_per_s"],
-            "submit_pair_p50_ms": s["pair_p50_ms"],
-            "submit_pair_p95_ms": s["pair_p95_ms"],
-            "submit_post_p50_ms": s["post_p50_ms"],
-            "submit_post_p95_ms": s["post_p95_ms"],
-            "submit_errors": s["errors"],
-            "submit_server_cpu_ms": s.get("server_cpu_ms_per_req"),
-            "submit_loop_ms": s.get("loop_thread_ms_per_req"),
-            "submit_server_cpu_share": s.get("server_cpu_share"),
-        })
-    for name, p in r.get("agent", {}).items():
-        flat[f"{name}_p50_ms"] = p["serial_p50_ms"]
-        flat[f"{name}_p95_ms"] = p["serial_p95_ms"]
-        flat[f"{name}_cpu_ms"] = p.get("serial_server_cpu_ms_per_req")
-        flat[f"{name}_x4_p50_ms"] = p["p50_ms"]
-        flat[f"{name}_x4_p95_ms"] = p["p95_ms"]
-        flat[f"{name}_x4_req_per_s"] = p["req_per_s"]
-        flat[f"{name}_errors"] = p["errors"]
-    f = r.get("floor")
-    if f:
-        flat["floor_req_per_s"] = f["req_per_s"]
-        flat["floor_p50_ms"] = f["p50_ms"]
-        flat["floor_p95_ms"] = f["p95_ms"]
-        if s:
-            flat["submit_vs_floor"] = round(s["tickets_per_s"] / f["req_per_s"], 3) if f["req_per_s"] else None
-    srv = r.get("server", {})
-    flat["server_peak_rss_mb"] = srv.get("peak_rss_mb")
-    flat["server_idle_rss_mb"] = srv.get("memory", {}).get("after_start", {}).get("rss_mb")
-    flat["venv_start_s"] = srv.get("start_seconds")
-    pyz = r.get("pyz", {})
-    flat["pyz_size_mb"] = pyz.get("size_mb")
-    flat["pyz_first_start_s"] = pyz.get("first_start_s")
-    flat["pyz_warm_start_s"] = pyz.get("warm_start_s")
-    return flat
-
-
-def verdict(key: str, value) -> str:
-    if key not in TARGETS or value is None:
-        return ""
-    op, target = TARGETS[key]
-    ok = value >= target if op == ">=" else value <= target
-    return f"{op} {target}  {'ok' if ok else 'MISSED'}"
-
-
-def rows(clients: int, concurrency: int) -> list:
-    out = [
-        (f"Submission: tickets/s ({clients} clients)", "submit_tickets_per_s", ""),
-        ("  GET form + POST p50 / p95", ("submit_pair_p50_ms", "submit_pair_p95_ms"), "ms"),
-        ("  POST alone p50 / p95", ("submit_post_p50_ms", "submit_post_p95_ms"), "ms"),
-        ("  server CPU ms/ticket, loop thread ms", ("submit_server_cpu_ms", "submit_loop_ms"), ""),
-        ("  errors", "submit_errors", ""),
-        (f"Floor app: POST req/s ({clients} clients)", "floor_req_per_s", ""),
-        ("  floor POST p50 / p95", ("floor_p50_ms", "floor_p95_ms"), "ms"),
-        ("  submission / floor", "submit_vs_floor", ""),
-    ]
-    for name, label in (("list", "List fragment, 25 rows"), ("ticket_page", "Ticket page, 50 replies"),
-                        ("search_common", "Search common word"), ("search_rare", "Search rare word")):
-        out += [
-            (f"{label}: p50 / p95", (f"{name}_p50_ms", f"{name}_p95_ms"), "ms"),
-            (f"  {concurrency} agents: p50 / p95, req/s", (f"{name}_x4_p50_ms", f"{name}_x4_p95_ms", f"{name}_x4_req_per_s"), ""),
-            ("  server CPU ms/req, errors", (f"{name}_cpu_ms", f"{name}_errors"), ""),
-        ]
-    out += [
-        ("Server peak RSS (idle after start)", ("server_peak_rss_mb", "server_idle_rss_mb"), "MB"),
-        ("Server start (venv) to /healthz", "venv_start_s", "s"),
-        (".pyz size", "pyz_size_mb", "MB"),
-        (".pyz start to /healthz: first / warm", ("pyz_first_start_s", "pyz_warm_start_s"), "s"),
-    ]
-    return out
-
-
-def fmt(v) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return f"{v:.3f}" if abs(v) < 1 else f"{v:.1f}"
-    return str(v)
-
-
-def print_table(flat: dict, title: str, clients: int = 8, concurrency: int = 4, notes: list[str] = ()) -> None:
-    log("")
-    log(title)
-    log("-" * 96)
-    for label, keys, unit in rows(clients, concurrency):
-        keys = keys if isinstance(keys, tuple) else (keys,)
-        if all(flat.get(k) is None for k in keys):
-            if keys[0] == "pyz_size_mb":
-                log(f"{label:<42}{'MISSING':>26}     (not built: run `make build`)")
-            continue
-        value = " / ".join(fmt(flat.get(k)) for k in keys)
-        target = verdict(keys[-1], flat.get(keys[-1])) if keys[-1] != "server_idle_rss_mb" else verdict(keys[0], flat.get(keys[0]))
-        log(f"{label:<42}{value:>26} {unit:<3} {target}")
-    log("-" * 96)
-    for note in notes:
-        log(note)
-
-
-def summary(n: int | None) -> None:
-    """Medians over the saved runs (bench/results/run-*.json) with the same ticket count."""
-    runs = []
-    for path in sorted(RESULTS.glob("run-*.json")):
-        data = json.loads(path.read_text())
-        if "figures" in data and (n is None or data["tickets"] == n):
-            runs.append(data)
-    if not runs:
-        log("No saved runs" + (f" with --tickets {n}" if n else "") + f" in {RESULTS}.")
-        return
-    keys = runs[-1]["figures"].keys()
-    med = {k: median([r["figures"].get(k) for r in runs]) for k in keys}
-    print_table(med, f"Medians of {len(runs)} runs ({', '.join(r['date'][:16] for r in runs)}), "
-                     f"{runs[-1]['tickets']} tickets, {runs[-1]['cpu_count']} CPUs")
-
-
 # -- main -----------------------------------------------------------------------------------------
 
 
@@ -346,15 +149,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=20, help="seconds of measured ticket submission (default 20)")
     p.add_argument("--warmup", type=float, default=3, help="seconds of submission warm-up (default 3)")
     p.add_argument("--clients", type=int, default=8, help="concurrent customers / floor clients (default 8)")
-    p.add_argument("--concurrency", type=int, default=4, help="agents at once in the throughput half of each agent phase (default 4)")
+    p.add_argument("--reply-requests", type=int, default=150, help="replies per half of the reply phase (default 150)")
+    p.add_argument("--concurrency", type=int, default=4,
+                   help="agents at once in the throughput half of each agent phase (default 4)")
     p.add_argument("--rounds", type=int, default=3, help="rounds of the agent phases; figures are medians (default 3)")
     p.add_argument("--list-requests", type=int, default=200, help="requests per round and half (1 agent / N agents)")
     p.add_argument("--page-requests", type=int, default=200)
     p.add_argument("--search-requests", type=int, default=100)
-    p.add_argument("--phase-seconds", type=float, default=8, help="cap on each half of an agent phase per round (default 8)")
+    p.add_argument("--phase-seconds", type=float, default=8,
+                   help="cap on each half of an agent phase per round (default 8)")
     p.add_argument("--floor-duration", type=float, default=10)
     p.add_argument("--pyz", default=str(PYZ), help="the zipapp to measure (default build/helprealm.pyz)")
-    p.add_argument("--pyz-starts", type=int, default=5, help="warm starts of the .pyz; the median is reported (default 5)")
+    p.add_argument("--pyz-starts", type=int, default=5,
+                   help="warm starts of the .pyz; the median is reported (default 5)")
     p.add_argument("--no-pyz", action="store_true", help="skip the .pyz start measurement (size only)")
     p.add_argument("--no-floor", action="store_true", help="skip the floor app")
     p.add_argument("--workdir", help="seed into this folder (kept) instead of a temporary one")
@@ -363,9 +170,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--profile", nargs="?", const="all", metavar="PHASES",
                    help="profile the server with py-spy during these phases only (comma-separated: "
                         f"{','.join(ALL_PHASES)}; default all), one round, no floor and no .pyz; writes "
-                        "bench/results/profile-<phase>.txt and .raw; the figures go to profile-run.json, not latest.json")
+                        "bench/results/profile-<phase>.txt and .raw; the figures go to profile-run.json, "
+                        "not latest.json")
     p.add_argument("--phases", metavar="PHASES",
-                   help=f"run only these phases (comma-separated: {','.join(ALL_PHASES)}); for quick before/after checks")
+                   help=f"run only these phases (comma-separated: {','.join(ALL_PHASES)}); "
+                        "for quick before/after checks")
     p.add_argument("--profile-gil", action="store_true", help="with --profile: sample only the thread holding the GIL")
     p.add_argument("--profile-rate", type=int, default=250, help="py-spy samples per second (default 250)")
     args = p.parse_args(argv)
@@ -410,7 +219,7 @@ def main(argv=None) -> None:
     pyz = Path(args.pyz).resolve()
     profiled = bool(args.profile)
     result: dict = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "tickets": args.tickets,
         "cpu_count": os.cpu_count(),
         "machine": {
@@ -439,7 +248,8 @@ def main(argv=None) -> None:
             shutil.copytree(work / "site", pyz_root, ignore=shutil.ignore_patterns("*.log"))
 
         log("Starting the server ...")
-        server = spawn("helprealm", helprealm_cmd(seeded.config), port=port, log_path=work / "server.log", cwd=work / "site")
+        server = spawn("helprealm", helprealm_cmd(seeded.config), port=port, log_path=work / "server.log",
+                       cwd=work / "site")
         start_seconds = server.wait_ready()
         memory = {"after_start": memory_mb(server)}
         log(f"  ready after {start_seconds:.2f} s (pid {server.pid}), RSS {memory['after_start']['rss_mb']} MB")
@@ -453,7 +263,8 @@ def main(argv=None) -> None:
             log(f"Ticket submission: {args.clients} clients, {args.warmup:g} s warm-up + {args.duration:g} s ...")
             result["submit"] = measure_submit(server, seeded, args)
             s = result["submit"]
-            log(f"  {s['tickets_per_s']} tickets/s, POST p50/p95 {s['post_p50_ms']}/{s['post_p95_ms']} ms, errors {s['errors']}")
+            log(f"  {s['tickets_per_s']} tickets/s, POST p50/p95 {s['post_p50_ms']}/{s['post_p95_ms']} ms, "
+                f"errors {s['errors']}")
             memory["after_submit"] = memory_mb(server)
 
         peak = memory_mb(server)["peak_rss_mb"]
@@ -500,13 +311,15 @@ def main(argv=None) -> None:
     if not profiled and not result["pyz"].get("built"):
         notes.append(f"Note: {result['pyz']['note']}; the .pyz figures are missing from this run.")
     if profiled:
-        notes.append("Profiled run: py-spy slows the server; these figures are not comparable and are not saved as a run.")
+        notes.append("Profiled run: py-spy slows the server; these figures are not comparable and are not saved "
+                     "as a run.")
     errors = {k: v for k, v in result["figures"].items() if k.endswith("_errors") and v}
     if errors:
         notes.append(f"Errors: {errors}; samples in {paths[0]}")
     mode = " (profiled)" if profiled else ""
-    print_table(result["figures"], f"HelpRealm bench{mode}, {args.tickets} tickets, {os.cpu_count()} CPUs, {result['date']}"
-                                   f" ({result['total_seconds']:.0f} s; agent figures: medians of {args.rounds} round(s))",
+    print_table(result["figures"],
+                f"HelpRealm bench{mode}, {args.tickets} tickets, {os.cpu_count()} CPUs, {result['date']}"
+                f" ({result['total_seconds']:.0f} s; agent figures: medians of {args.rounds} round(s))",
                 clients=args.clients, concurrency=args.concurrency, notes=notes)
     log(f"Written {paths[0]}")
     if keep:

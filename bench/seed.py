@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.corpus import RARE_WORDS, WORDS, Corpus
@@ -76,7 +76,7 @@ login_attempts_per_minute = 100000
 
 
 def _ts(value: datetime) -> str:
-    return str(value.astimezone(timezone.utc))
+    return str(value.astimezone(UTC))
 
 
 def _cli(python_bin: Path, *args: str) -> str:
@@ -139,9 +139,10 @@ def _bulk_insert(db_path: Path, ws_key: str, n: int, seed_value: int) -> dict:
     cur.execute("BEGIN IMMEDIATE")
     ws_id = cur.execute("SELECT id FROM workspace WHERE key = ?", (ws_key,)).fetchone()[0]
     main_agent = cur.execute("SELECT id FROM agent WHERE workspace = ?", (ws_id,)).fetchone()[0]
-    default_group = cur.execute("SELECT id FROM agent_group WHERE workspace = ? AND is_default = 1", (ws_id,)).fetchone()[0]
+    default_group = cur.execute("SELECT id FROM agent_group WHERE workspace = ? AND is_default = 1",
+                                (ws_id,)).fetchone()[0]
     type_ids = [r[0] for r in cur.execute("SELECT id FROM ticket_type WHERE workspace = ?", (ws_id,))]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     # Two more groups and three more agents; the benchmark's agent is in two of the three groups.
     groups = [default_group]
@@ -185,7 +186,8 @@ def _bulk_insert(db_path: Path, ws_key: str, n: int, seed_value: int) -> dict:
         group = rng.choice(groups)
         assignee = rng.choice(agents)[0] if rng.random() < 0.6 else None
         t = created
-        ticket_entries = [(ticket_id, ws_id, "event", None, "", "", "created", '{"source": "web", "status": 1}', _ts(t))]
+        created_event = '{"source": "web", "status": 1}'
+        ticket_entries = [(ticket_id, ws_id, "event", None, "", "", "created", created_event, _ts(t))]
         words = set(TOKEN.findall(subject.lower())) | set(TOKEN.findall(text.lower()))
         replies = BIG_TICKET_REPLIES if number == big_number else rng.choice((0, 1, 1, 2, 3))
         last_replier = "customer"
@@ -209,7 +211,7 @@ def _bulk_insert(db_path: Path, ws_key: str, n: int, seed_value: int) -> dict:
             df[w] = df.get(w, 0) + 1
         entries.extend(ticket_entries)
         tickets.append((
-            ticket_id, ws_id, number, "%032x" % rng.getrandbits(128), subject, text, customer, email,
+            ticket_id, ws_id, number, f"{rng.getrandbits(128):032x}", subject, text, customer, email,
             rng.choice(type_ids), rng.choice((1, 1, 1, 2, 2, 3)), status, group, assignee, last_replier,
             _ts(created), _ts(t),
         ))
@@ -234,7 +236,8 @@ def _bulk_insert(db_path: Path, ws_key: str, n: int, seed_value: int) -> dict:
     common = min(candidates, key=lambda w: abs(df[w] - n / 2))
     rare_pool = [w for w in RARE_WORDS if df.get(w, 0) >= 2] or [w for w in RARE_WORDS if w in df] or [RARE_WORDS[0]]
     rare = min(rare_pool, key=lambda w: (df.get(w, 0), w))
-    big_entries = 1 + BIG_TICKET_REPLIES + sum(1 for e in entries if e[0] == next_id + big_number - 1 and e[6] == "status")
+    big_id = next_id + big_number - 1
+    big_entries = 1 + BIG_TICKET_REPLIES + sum(1 for e in entries if e[0] == big_id and e[6] == "status")
     return {
         "entries": len(entries),
         "big_number": big_number,

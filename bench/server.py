@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -94,3 +96,14 @@ def spawn(name: str, cmd: list[str], *, port: int, log_path: Path, cwd: Path, en
     )
     log.close()  # the child holds its own descriptor
     return Server(name=name, proc=proc, port=port, log_path=log_path, started_at=started)
+
+
+def run_load(spec: dict, timeout: float = 900) -> dict:
+    """Run one scenario in a separate process (bench/load.py) and return its JSON."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.load", json.dumps(spec)],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

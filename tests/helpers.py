@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
-
 from bs4 import BeautifulSoup
 from litestar.testing import AsyncTestClient
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from app.accounts.inputs import NewAccount
 from app.accounts.service import create_workspace
 from app.tickets.tables import Ticket, TicketType

@@ -25,7 +25,8 @@ def test_brief_keys_exist_with_their_names():
     raw = tomllib.loads(EXAMPLE.read_text())
     assert {"host", "port", "base_url"} <= set(raw["server"])
     assert {"data_dir", "index_dir"} <= set(raw["storage"])
-    assert {"smtp_host", "smtp_port", "smtp_username", "smtp_password", "smtp_starttls", "from_address"} <= set(raw["mail"])
+    mail_keys = {"smtp_host", "smtp_port", "smtp_username", "smtp_password", "smtp_starttls", "from_address"}
+    assert mail_keys <= set(raw["mail"])
 
 
 def test_every_key_has_a_comment_right_above_it():

@@ -73,8 +73,8 @@ async def test_the_whole_journey(client, smtp_server):
 
     # 3. the agent answers: a note (no mail, no status change) and a reply (mail, waiting)
     page = await admin.page("/tickets/1")
-    await client.post("/tickets/1/note", data={"_csrf_token": csrf_from(page), "text": "Internal: call the fire brigade"},
-                      headers=HTMX)
+    note = {"_csrf_token": csrf_from(page), "text": "Internal: call the fire brigade"}
+    await client.post("/tickets/1/note", data=note, headers=HTMX)
     assert await _status() == Status.OPEN
     await client.post("/tickets/1/reply", data={"_csrf_token": csrf_from(page), "text": "Please unplug it, Sally."},
                       headers=HTMX)
@@ -113,8 +113,10 @@ async def test_the_whole_journey(client, smtp_server):
     assert closed_page.find("textarea") is None and closed_page.find("input", attrs={"type": "file"}) is None
     blocked = await client.post(f"{permalink}/reply", data={"_csrf_token": csrf_from(form), "text": "hello?"})
     assert blocked.status_code == 409 and "closed" in soup(blocked.text).select_one(".flash-error").get_text()
-    upload = await client.post(f"{permalink}/upload", data={"_csrf_token": csrf_from(form)}, files={"file": ("a.txt", b"hi", "text/plain")})
+    upload = await client.post(f"{permalink}/upload", data={"_csrf_token": csrf_from(form)},
+                               files={"file": ("a.txt", b"hi", "text/plain")})
     assert upload.status_code == 409
     # an agent reply reopens a closed ticket as waiting
-    await client.post("/tickets/1/reply", data={"_csrf_token": csrf_from(page), "text": "We are back on it."}, headers=HTMX)
+    await client.post("/tickets/1/reply", data={"_csrf_token": csrf_from(page), "text": "We are back on it."},
+                      headers=HTMX)
     assert await _status() == Status.WAITING

@@ -1,5 +1,5 @@
-from piccolo.columns.base import OnDelete
 from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from app.db import ENGINE

@@ -78,8 +78,8 @@ async def create_ticket(request: Request, workspace: Injected[dict], data: Form,
     try:
         captcha_ok = captchas.check(str(data.get("captcha_token") or ""), str(data.get("captcha") or ""))
         types = {row["id"] for row in await queries.ticket_types(workspace["id"])}
-        new = NewTicket.from_form(data, type_ids=types,
-                                  extra_errors={} if captcha_ok else {"captcha": _("The answer to the captcha is wrong.")})
+        captcha_error = {} if captcha_ok else {"captcha": _("The answer to the captcha is wrong.")}
+        new = NewTicket.from_form(data, type_ids=types, extra_errors=captcha_error)
         await service.create_ticket(workspace, new)
     except ValidationFailed as exc:
         ticket_wait.release(address)  # nothing was opened: fixing the form needs no wait
@@ -188,7 +188,8 @@ async def upload(request: Request, workspace: Injected[dict], ticket_hash: PathT
 
 
 @get("/{workspace_key:str}/ticket/show/{ticket_hash:str}/file/{attachment_id:int}", name="portal.file")
-async def download(workspace: Injected[dict], ticket_hash: PathText, attachment_id: Id, storage: Injected[Storage]) -> Response:
+async def download(workspace: Injected[dict], ticket_hash: PathText, attachment_id: Id,
+                   storage: Injected[Storage]) -> Response:
     row = await queries.attachment(CustomerTicket(workspace["id"], ticket_hash), attachment_id, for_customer=True)
     return attachment_response(storage, row)
 

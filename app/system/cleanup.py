@@ -44,5 +44,5 @@ class Cleanup:
                 log.exception("Cleanup failed")
             try:
                 await asyncio.wait_for(stop.wait(), timeout=self.interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass

@@ -149,8 +149,10 @@ async def attachment(ref: TicketRef, attachment_id: int, *, for_customer: bool) 
 
 async def ticket_options(workspace_id: int) -> dict:
     """What the ticket page's selects offer: types, groups, assignable agents."""
-    types = await TicketType.select(TicketType.id, TicketType.name).where(TicketType.workspace == workspace_id).order_by(TicketType.id)
-    groups = await AgentGroup.select(AgentGroup.id, AgentGroup.name).where(AgentGroup.workspace == workspace_id).order_by(AgentGroup.name)
+    types = await ticket_types(workspace_id)
+    groups = await AgentGroup.select(AgentGroup.id, AgentGroup.name).where(
+        AgentGroup.workspace == workspace_id
+    ).order_by(AgentGroup.name)
     agents = await Agent.select(Agent.id, Agent.first_name, Agent.last_name, Agent.on_vacation, Agent.active).where(
         Agent.workspace == workspace_id
     ).order_by(Agent.first_name)
@@ -176,7 +178,9 @@ async def ticket_types(workspace_id: int) -> list[dict]:
     whatever changes types calls `_ticket_types.invalidate(workspace_id)`)."""
     return await _ticket_types.get(
         workspace_id,
-        lambda: TicketType.select(TicketType.id, TicketType.name).where(TicketType.workspace == workspace_id).order_by(TicketType.id),
+        lambda: TicketType.select(TicketType.id, TicketType.name)
+        .where(TicketType.workspace == workspace_id)
+        .order_by(TicketType.id),
     )
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from app.accounts.viewer import Viewer

@@ -35,7 +35,8 @@ def page_shape(request: Request, status: int, message: str, extra: dict) -> Resp
     context = {"message": message, "status": status}
     if is_htmx(request):
         headers.update({"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
-        return Template("layouts/_flash.html", context={**context, "kind": "error"}, status_code=status, headers=headers)
+        return Template("layouts/_flash.html", context={**context, "kind": "error"}, status_code=status,
+                        headers=headers)
     return Template("error.html", context=context, status_code=status, headers=headers)
 
 

@@ -21,4 +21,6 @@ PathText = Annotated[str, PathParameter(max_length=200)]
 Form = URLEncodedBody[dict[str, Any]]
 Multipart = MultipartBody[dict[str, Any]]
 
-__all__ = ["MAX_ID", "MAX_PAGE", "OptionalText", "Form", "FromQuery", "Id", "Multipart", "PageNumber", "PathText", "Text"]
+__all__ = [
+    "MAX_ID", "MAX_PAGE", "Form", "FromQuery", "Id", "Multipart", "OptionalText", "PageNumber", "PathText", "Text",
+]

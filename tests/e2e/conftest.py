@@ -67,7 +67,8 @@ def pytest_addoption(parser, pluginmanager) -> None:
     internal error. Declare them as plain keys in that case only."""
     if not pluginmanager.has_plugin("asyncio"):
         parser.addini("asyncio_mode", "declared by tests/e2e/conftest.py (pytest-asyncio not loaded)")
-        parser.addini("asyncio_default_fixture_loop_scope", "declared by tests/e2e/conftest.py (pytest-asyncio not loaded)")
+        parser.addini("asyncio_default_fixture_loop_scope",
+                      "declared by tests/e2e/conftest.py (pytest-asyncio not loaded)")
 
 
 def _safe(name: str) -> str:
@@ -169,7 +170,8 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
         except OSError as exc:
             last = repr(exc)
         time.sleep(0.1)
-    raise RuntimeError(f"helprealm did not become healthy within {SERVER_START_TIMEOUT}s ({last}):\n{log.read_text(errors='replace')}")
+    raise RuntimeError(f"helprealm did not become healthy within {SERVER_START_TIMEOUT}s ({last}):\n"
+                       f"{log.read_text(errors='replace')}")
 
 
 def _stop(process: subprocess.Popen) -> None:

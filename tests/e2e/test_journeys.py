@@ -48,7 +48,8 @@ def _solve_captcha(page: Page) -> None:
     page.get_by_role("textbox", name=re.compile("Captcha")).fill(str(int(match.group(1)) + int(match.group(2))))
 
 
-def _fill_ticket_form(page: Page, *, name: str, email: str, subject: str, text: str, type_label: str, prio_label: str) -> None:
+def _fill_ticket_form(page: Page, *, name: str, email: str, subject: str, text: str, type_label: str,
+                      prio_label: str) -> None:
     form = page.locator("#ticket-form")
     form.get_by_label("Your name").fill(name)
     form.get_by_label("Your e-mail address").fill(email)
@@ -68,7 +69,8 @@ def _require(journey: dict, *keys: str) -> None:
 # -- 1. customer --------------------------------------------------------------------------------
 
 
-def test_customer_opens_ticket_replies_and_uploads(customer: Watched, installation: Installation, journey: dict, shot, tmp_path: Path):
+def test_customer_opens_ticket_replies_and_uploads(customer: Watched, installation: Installation, journey: dict, shot,
+                                                   tmp_path: Path):
     page = customer.page
     smtp = installation.smtp
 
@@ -368,7 +370,8 @@ def test_customer_sees_reply_but_not_note(customer: Watched, installation: Insta
     dialog.get_by_role("button", name="Open").click()
     expect(page).to_have_url(journey["permalink"])
     expect(page.get_by_role("heading", level=1)).to_have_text(SUBJECT)
-    expect(page.get_by_role("region", name="Conversation").locator("article.post-reply", has_text=REPLY_TEXT)).to_have_count(1)
+    conversation = page.get_by_role("region", name="Conversation")
+    expect(conversation.locator("article.post-reply", has_text=REPLY_TEXT)).to_have_count(1)
     shot(page, "14-customer-open-by-hash")
 
     customer.assert_clean()

@@ -3,7 +3,7 @@ and that a mail exists exactly when the change that caused it committed."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -61,7 +61,7 @@ async def test_temporary_failure_is_retried_later_and_recorded(database, smtp_se
     await _queue_reply()
     smtp_server.mailbox.fail_next = 1
     sender = OutboxSender(_mail_settings(smtp_server.port))
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     await sender.run_once()
 
     row = await OutboxMail.select().first()
@@ -82,7 +82,7 @@ async def test_gives_up_after_max_attempts(database):
     sender = OutboxSender(_mail_settings(free_port()))  # nobody listens there
     for _ in range(3):
         await sender.run_once()
-        await OutboxMail.update({OutboxMail.next_attempt_at: datetime.now(timezone.utc)}).where(OutboxMail.id > 0)
+        await OutboxMail.update({OutboxMail.next_attempt_at: datetime.now(UTC)}).where(OutboxMail.id > 0)
     row = await OutboxMail.select().first()
     assert row["status"] == "failed" and row["attempts"] == 3 and row["last_error"]
     assert await MailAttempt.count() == 3

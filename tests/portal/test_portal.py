@@ -47,7 +47,8 @@ async def test_success_message_is_the_workspace_one(person: Person):
     await person.page(f"/{workspace['key']}/")  # the workspace row is cached now...
     await update_settings(workspace["id"], success_message="Thanks, we are on it!")  # ...and dropped here
     html = await person.submit(f"/{workspace['key']}/", f"/{workspace['key']}/ticket/create", {
-        "name": "Sally", "email": "sally@customer.test", "subject": "Hello there", "text": "Text", "type": "1", "prio": "1"},
+        "name": "Sally", "email": "sally@customer.test", "subject": "Hello there", "text": "Text", "type": "1",
+        "prio": "1"},
         captcha=True)
     assert soup(html.text).select_one(".success-message").get_text() == "Thanks, we are on it!"
 
@@ -112,7 +113,8 @@ async def test_confirmation_flow(person: Person):
     assert "address is confirmed" in html
     row = await Ticket.select(Ticket.status).where(Ticket.id == ticket["id"]).first()
     assert row["status"] == Status.OPEN
-    events = await TimelineEntry.select(TimelineEntry.event).where(TimelineEntry.ticket == ticket["id"], TimelineEntry.kind == "event")
+    events = await TimelineEntry.select(TimelineEntry.event).where(
+        TimelineEntry.ticket == ticket["id"], TimelineEntry.kind == "event")
     assert [e["event"] for e in events] == ["created", "confirmed", "status"]
 
 
@@ -132,7 +134,8 @@ async def test_customer_upload_and_download(person: Person, settings):
     page = f"/{workspace['key']}/ticket/show/{ticket['hash']}"
     html = await person.page(page)
     response = await person.client.post(f"{page}/upload", data={"_csrf_token": csrf_from(html)},
-                                        files={"file": ("<b>report</b>.html", b"<script>alert(1)</script>", "text/html")})
+                                        files={"file": ("<b>report</b>.html", b"<script>alert(1)</script>",
+                                                        "text/html")})
     assert response.status_code == 200
     row = await Attachment.select().first()
     assert row["filename"] == "_b_report__b_.html" or row["filename"].endswith(".html")
@@ -144,7 +147,8 @@ async def test_customer_upload_and_download(person: Person, settings):
     assert download.headers["x-content-type-options"] == "nosniff"
     assert download.headers["content-disposition"].startswith("attachment")
     other, _ = await workspace_with_admin(email="bob@other.test", company="Other")
-    assert (await person.client.get(f"/{other['key']}/ticket/show/{ticket['hash']}/file/{row['id']}")).status_code == 404
+    elsewhere = f"/{other['key']}/ticket/show/{ticket['hash']}/file/{row['id']}"
+    assert (await person.client.get(elsewhere)).status_code == 404
 
     blocked = await person.client.post(f"{page}/upload", data={"_csrf_token": csrf_from(html)},
                                        files={"file": ("run.exe", b"MZ...", "application/octet-stream")})

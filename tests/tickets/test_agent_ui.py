@@ -102,7 +102,8 @@ async def test_reply_note_status_and_rules(person: Person):
 
 async def test_bad_changes_are_refused_with_a_message(person: Person):
     workspace, _, _ = await _setup(person)
-    away = await create_agent_confirmed(workspace["id"], email="away@acme.test", first_name="Al", last_name="Away", password="whatever1")
+    away = await create_agent_confirmed(workspace["id"], email="away@acme.test", first_name="Al", last_name="Away",
+                                        password="whatever1")
     from app.accounts.tables import Agent
 
     await Agent.update({Agent.on_vacation: True}).where(Agent.id == away["id"])

@@ -27,7 +27,8 @@ def reindexed(monkeypatch):
 
 async def _events(ticket_id: int) -> list[tuple[str, dict]]:
     rows = await TimelineEntry.select(TimelineEntry.event, TimelineEntry.data).where(
-        TimelineEntry.ticket == ticket_id, TimelineEntry.kind == "event").order_by(TimelineEntry.id).output(load_json=True)
+        TimelineEntry.ticket == ticket_id, TimelineEntry.kind == "event"
+    ).order_by(TimelineEntry.id).output(load_json=True)
     return [(row["event"], row["data"]) for row in rows]
 
 

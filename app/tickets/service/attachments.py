@@ -36,7 +36,8 @@ async def _check_ticket_quota(c: Change, size: int, storage: files.Storage) -> N
 
 
 async def _attach(ref: TicketRef, actor: Actor, upload: files.Upload, storage: files.Storage, workspace: dict) -> dict:
-    filename = files.check_upload(upload, blocked_extensions=workspace["blocked_extensions"], max_bytes=storage.max_bytes)
+    filename = files.check_upload(upload, blocked_extensions=workspace["blocked_extensions"],
+                                  max_bytes=storage.max_bytes)
     stored_name = files.store(storage.directory, upload.data)
     try:
         async with change(ref, actor) as c:
@@ -62,7 +63,8 @@ async def _attach(ref: TicketRef, actor: Actor, upload: files.Upload, storage: f
     return attachment.to_dict()
 
 
-async def add_customer_attachment(workspace: dict, ticket_hash: str, upload: files.Upload, storage: files.Storage) -> dict:
+async def add_customer_attachment(workspace: dict, ticket_hash: str, upload: files.Upload,
+                                  storage: files.Storage) -> dict:
     if not workspace["allow_customer_uploads"]:
         raise Forbidden(_("File uploads are not enabled for this help desk."))
     return await _attach(CustomerTicket(workspace["id"], ticket_hash), CUSTOMER, upload, storage, workspace)

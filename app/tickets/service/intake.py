@@ -50,7 +50,8 @@ async def create_ticket(workspace: dict, new: NewTicket, *, actor: Actor = CUSTO
     group_id = await queries.default_group_id(workspace["id"])  # cached; read before taking the write lock
     now = clock.now()
     async with db.write():
-        last = await Ticket.raw("SELECT COALESCE(MAX(number), 0) AS n FROM ticket WHERE workspace = {}", workspace["id"])
+        last = await Ticket.raw("SELECT COALESCE(MAX(number), 0) AS n FROM ticket WHERE workspace = {}",
+                                workspace["id"])
         ticket = Ticket(
             workspace=workspace["id"],
             number=last[0]["n"] + 1,
