@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
@@ -38,8 +38,8 @@ class _LoopConnections:
     """The connections one event loop uses. A server has one loop; tests have two (the test's and
     the test client's), and each gets its own writer so transactions never share a connection."""
 
-    reader: Optional[aiosqlite.Connection] = None
-    writer: Optional[aiosqlite.Connection] = None
+    reader: aiosqlite.Connection | None = None
+    writer: aiosqlite.Connection | None = None
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     open_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -47,9 +47,9 @@ class _LoopConnections:
 class WriteTransaction(SQLiteTransaction):
     """A transaction on the loop's writer connection; one at a time, BEGIN IMMEDIATE."""
 
-    engine: "HelpRealmEngine"
+    engine: HelpRealmEngine
 
-    async def __aenter__(self) -> "WriteTransaction":
+    async def __aenter__(self) -> WriteTransaction:
         if self._parent is not None:
             return self._parent
         conns = self.engine._conns()
@@ -149,7 +149,7 @@ class HelpRealmEngine(SQLiteEngine):
     async def _run_in_new_connection(
         self,
         query: str,
-        args: Optional[list[Any]] = None,
+        args: list[Any] | None = None,
         query_type: str = "generic",
         table: Any = None,
     ):
@@ -167,7 +167,7 @@ class HelpRealmEngine(SQLiteEngine):
         self,
         connection,
         query: str,
-        args: Optional[list[Any]] = None,
+        args: list[Any] | None = None,
         query_type: str = "generic",
         table: Any = None,
     ):

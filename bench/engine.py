@@ -93,7 +93,8 @@ async def main(runs: int = 3) -> None:
     print(f"{'median of ' + str(runs) + ' runs':24}" + "".join(f"{k:>22}" for k in keys))
     for name, figures in results.items():
         print(f"{name:24}" + "".join(f"{statistics.median(figures[k]):>22,.0f}" for k in keys))
-    ratio = [statistics.median(results["HelpRealmEngine"][k]) / statistics.median(results["stock SQLiteEngine"][k]) for k in keys]
+    ours, stock = results["HelpRealmEngine"], results["stock SQLiteEngine"]
+    ratio = [statistics.median(ours[k]) / statistics.median(stock[k]) for k in keys]
     print(f"{'ratio':24}" + "".join(f"{r:>21.1f}x" for r in ratio))
 
 
