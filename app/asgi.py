@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import secrets
 from collections.abc import AsyncIterator
 
 from litestar import Litestar, Router
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
@@ -45,8 +43,9 @@ from app.tickets import web as tickets_web
 from app.tickets.files import Storage
 from app.web.captcha import Captchas
 from app.web.client import ClientAddress
+from app.web.csrf import csrf_middleware
 from app.web.dependencies import constant
-from app.web.errors import app_handlers, json_handlers, page_handlers
+from app.web.errors import app_handlers, json_handlers, page_handlers, static_file_errors
 from app.web.limits import PerMinute, WaitBetween
 from app.web.security import add_security_headers, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
@@ -70,14 +69,26 @@ def installation_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def audience_routers() -> list[Router]:
+# Every body is at most this large (a form of 4,096-character texts is a few KB), except on the
+# upload routes, which take `[limits] upload_max_bytes`. A form body is parsed whole (the CSRF
+# check reads it), so a larger limit on every route would let anyone make the server hold
+# hundreds of megabytes with a few requests.
+FORM_MAX_BYTES = 256 * 1024
+
+
+def audience_routers(upload_max_bytes: int) -> list[Router]:
     viewer = {"viewer": Provide(provide_viewer, sync_to_thread=False)}
     pages = page_handlers()
+
+    def uploads(handlers: list) -> Router:
+        return Router("/", route_handlers=handlers, request_max_body_size=upload_max_bytes + 64 * 1024)
+
     return [
         Router("/", route_handlers=accounts_web.ROUTES, exception_handlers=pages,
                response_headers=router_headers("portal")),
-        Router("/", route_handlers=tickets_web.ROUTES, guards=[agent_guard], dependencies=viewer,
-               exception_handlers=pages, response_headers=router_headers("agent"), cache_control=PRIVATE),
+        Router("/", route_handlers=[*tickets_web.ROUTES, uploads(tickets_web.UPLOADS)], guards=[agent_guard],
+               dependencies=viewer, exception_handlers=pages, response_headers=router_headers("agent"),
+               cache_control=PRIVATE),
         Router("/admin", route_handlers=workspace_admin.ROUTES, guards=[agent_guard, superadmin_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("admin"),
                cache_control=PRIVATE),
@@ -88,8 +99,9 @@ def audience_routers() -> list[Router]:
         Router("/api", route_handlers=[], exception_handlers=json_handlers(helprealm_api_shape),
                response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
-        Router("/", route_handlers=portal_web.ROUTES, dependencies={"workspace": Provide(portal_web.provide_workspace)},
-               exception_handlers=pages, response_headers=router_headers("portal")),
+        Router("/", route_handlers=[*portal_web.ROUTES, uploads(portal_web.UPLOADS)],
+               dependencies={"workspace": Provide(portal_web.provide_workspace)}, exception_handlers=pages,
+               response_headers=router_headers("portal")),
     ]
 
 
@@ -132,8 +144,8 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             healthz,
             create_static_files_router(path="/static", directories=[resource_dir("static")], name="static",
-                                       send_as_attachment=False),
-            *audience_routers(),
+                                       send_as_attachment=False, exception_handlers=static_file_errors()),
+            *audience_routers(limits.upload_max_bytes),
         ],
         dependencies={
             "settings": constant(settings),
@@ -152,15 +164,12 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[
             sessions.middleware,
             accounts_web.login_rate_limit(limits.login_attempts_per_minute, client).middleware,
+            csrf_middleware(secret, https, API_PREFIXES),
         ],
-        csrf_config=CSRFConfig(
-            secret=secret, cookie_httponly=False, cookie_samesite="lax", cookie_secure=https,
-            exclude=[f"^{re.escape(prefix)}" for prefix in API_PREFIXES] + ["^/healthz$"],
-        ),
         stores={"sessions": SQLiteSessionStore(), "login_rate_limit": MemoryStore()},
         exception_handlers=app_handlers(API_PREFIXES),  # type: ignore[arg-type]
         logging_config=LoggingConfig(root={"level": "INFO", "handlers": ["queue_listener"]}, log_exceptions="debug"),
-        request_max_body_size=limits.upload_max_bytes + 1024 * 1024,
+        request_max_body_size=FORM_MAX_BYTES,
         openapi_config=None,  # the APIs issue publishes /schema for the API routers only
         debug=False,
     )

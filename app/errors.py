@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from app.i18n import _
+
 
 class DomainError(Exception):
-    """Base class. `message` is safe to show to the user."""
+    """Base class. `message` is shown to the user: pass it translated (`_()`)."""
 
     status_code = 400
 
-    def __init__(self, message: str = "", **details: object) -> None:
+    def __init__(self, message: str = "") -> None:
         super().__init__(message)
-        self.message = message or self.__class__.__doc__ or "Error"
-        self.details = details
+        self.message = message or _("The request could not be carried out.")
 
 
 class BadRequest(DomainError):
@@ -43,8 +44,8 @@ class ValidationFailed(DomainError):
 
     status_code = 422
 
-    def __init__(self, errors: dict[str, str], message: str = "Please correct the marked fields.") -> None:
-        super().__init__(message)
+    def __init__(self, errors: dict[str, str], message: str = "") -> None:
+        super().__init__(message or _("Please correct the marked fields."))
         self.errors = errors
 
 

@@ -4,10 +4,11 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember, WebSession
+from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember
 from app.faq.tables import FaqEntry
 from app.mail.tables import MailAttempt, OutboxMail
 from app.tickets.tables import Attachment, Ticket, TicketType, TimelineEntry
+from app.web.tables import WebSession
 from app.workspaces.tables import Workspace
 
 APP_CONFIG = AppConfig(

@@ -79,7 +79,7 @@ def build_environment() -> Environment:
         timeago=timeago, isoformat=isoformat, status_label=status_label, status_slug=status_slug,
         priority_label=priority_label, choices=choices,
     )
-    env.globals.update(PRIORITIES=PRIORITIES, STATUS_LABELS={int(k): v for k, v in STATUS_LABELS.items()})
+    env.globals.update(PRIORITIES=PRIORITIES)
     return env
 
 

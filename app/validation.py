@@ -27,7 +27,9 @@ MAX_DIGITS = 9  # ids and numbers up to 999,999,999: far beyond any workspace, f
 EMAIL_MAX = 254
 # Line breaks and control characters. Single-line values (names, subjects, addresses) go into mail
 # headers, where a line break would start a new header; multi-line text keeps \n and \t only.
-_LINE_BREAKS_AND_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Bidi overrides and isolates (which make "exe.pdf" read as something else) and invisible
+# separators are refused in single-line values too; zero-width (non-)joiners are letters' business.
+_LINE_BREAKS_AND_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u2060-\u2064\ufeff]")
 _CONTROLS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _DIGITS = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
 
@@ -103,8 +105,8 @@ class FieldErrors(dict):
         """An id or code picked from a select; `allowed` None accepts any well-formed number."""
         value = parse_int(form_text(data, field))
         if value is None:
-            self[field] = _("Please choose a %(label)s.", label=label.lower())
+            self[field] = _("Please choose: %(label)s.", label=label)
             return 0
         if allowed is not None and value not in allowed:
-            self[field] = _("Please choose a valid %(label)s.", label=label.lower())
+            self[field] = _("This choice is not available: %(label)s.", label=label)
         return value

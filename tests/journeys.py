@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from app.accounts.inputs import NewAccount
-from app.accounts.service import create_workspace
 from app.tickets.tables import Ticket, TicketType
+from tests import factories
 from tests.helpers import Person
 
 
 async def workspace_with_admin(email: str = "ann@acme.test", password: str = "correct horse", company: str = "Acme"):
-    return await create_workspace(NewAccount(company=company, first_name="Ann", last_name="Admin", email=email,
-                                             password=password))
+    """A workspace whose superadmin is Ann Admin (the login the journeys use)."""
+    return await factories.workspace(company=company, email=email, password=password)
 
 
 async def login(person: Person, email: str = "ann@acme.test", password: str = "correct horse"):

@@ -22,7 +22,7 @@ from tests.helpers import Person, cookies, csrf_from
 from tests.journeys import login, open_ticket, workspace_with_admin
 
 AUDIENCES = ("anonymous", "customer", "agent", "superadmin")
-LOGIN, HOME = "/login", "/dashboard"
+LOGIN = "/login"
 
 # (method, route name) -> status per audience, in AUDIENCES order. 303 is a redirect (to the login
 # page for the agent and admin routers). Portal routes: the anonymous visitor guesses a hash, the

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from app.accounts.tables import full_name
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.validation import FieldErrors, form_text
@@ -35,7 +36,10 @@ class NewAccount:
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return full_name(self.first_name, self.last_name)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "email", self.email.strip().lower())  # logins are compared lowercased
 
     @classmethod
     def from_form(cls, data: Mapping, *, confirm_password: bool = True,

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from app import clock, db
 from app.accounts.inputs import NewAccount, NewPassword
-from app.accounts.passwords import hash_password, verify_password
-from app.accounts.tables import AccountToken, Agent
+from app.accounts.passwords import MAX_LENGTH, hash_password, verify_password
+from app.accounts.tables import AccountToken, Agent, full_name
 from app.accounts.tokens import new_token, token_hash
 from app.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from app.i18n import _
@@ -26,8 +26,14 @@ CONFIRM_VALID = timedelta(days=7)
 RESET_VALID = timedelta(hours=2)
 
 
-async def _email_taken(email: str) -> dict | None:
+async def _account_with_email(email: str) -> dict | None:
+    """The agent whose login this address is, if any (addresses are one account installation-wide)."""
     return await Agent.select(Agent.id, Agent.first_name, Agent.last_name).where(Agent.email == email).first()
+
+
+def _usable(row: dict | None) -> bool:
+    """A mailed link's token row that has not been used and has not expired."""
+    return row is not None and row["used_at"] is None and row["expires_at"] >= clock.now()
 
 
 async def signup(new: NewAccount) -> str | None:
@@ -38,11 +44,10 @@ async def signup(new: NewAccount) -> str | None:
     password_hash = await hash_password(new.password)  # also for a known address: the same time
     token, digest = new_token()
     async with db.write():
-        existing = await _email_taken(new.email)
+        existing = await _account_with_email(new.email)
         if existing is not None:
-            await messages.queue_account_exists(
-                to=new.email, name=f"{existing['first_name']} {existing['last_name']}".strip()
-            )
+            await messages.queue_account_exists(to=new.email, name=full_name(existing["first_name"],
+                                                                                existing["last_name"]))
             return None
         _workspace, agent = await create_workspace_rows(
             company=new.company, first_name=new.first_name, last_name=new.last_name, email=new.email,
@@ -58,7 +63,7 @@ async def create_workspace(new: NewAccount) -> tuple[dict, dict]:
     """A workspace with a confirmed superadmin (the CLI's `create-workspace`, the demo seed)."""
     password_hash = await hash_password(new.password)
     async with db.write():
-        if await _email_taken(new.email):
+        if await _account_with_email(new.email):
             raise ValidationFailed({"email": _("An account with this e-mail address already exists.")})
         return await create_workspace_rows(
             company=new.company, first_name=new.first_name, last_name=new.last_name, email=new.email,
@@ -71,7 +76,7 @@ async def _use_token(token: str, purpose: str) -> dict:
     row = await AccountToken.select().where(
         AccountToken.token_hash == token_hash(token), AccountToken.purpose == purpose
     ).first()
-    if row is None or row["used_at"] is not None or row["expires_at"] < clock.now():
+    if not _usable(row):
         raise NotFound(_("This link is invalid or has expired."))
     await AccountToken.update({AccountToken.used_at: clock.now()}).where(AccountToken.id == row["id"])
     return row
@@ -87,7 +92,7 @@ async def authenticate(email: str, password: str) -> dict:
     """Return the agent for valid credentials; raise NotAuthenticated with a user-facing message."""
     email = email.strip().lower()
     agent = await Agent.select().where(Agent.email == email).first() if email else None
-    ok = await verify_password(agent["password_hash"] if agent else None, password[:1024])
+    ok = await verify_password(agent["password_hash"] if agent else None, password[:MAX_LENGTH])
     if not agent or not ok:
         raise NotAuthenticated(_("Wrong e-mail address or password."))
     if not agent["confirmed"]:
@@ -110,9 +115,8 @@ async def request_password_reset(email: str) -> str | None:
     async with db.write():
         await AccountToken(agent=agent["id"], purpose="reset", token_hash=digest,
                            expires_at=clock.now() + RESET_VALID).save()
-        await messages.queue_password_reset(
-            to=email, name=f"{agent['first_name']} {agent['last_name']}".strip(), token=token
-        )
+        await messages.queue_password_reset(to=email, name=full_name(agent["first_name"], agent["last_name"]),
+                                            token=token)
     return token
 
 
@@ -120,7 +124,7 @@ async def check_reset_token(token: str) -> None:
     row = await AccountToken.select(AccountToken.used_at, AccountToken.expires_at).where(
         AccountToken.token_hash == token_hash(token), AccountToken.purpose == "reset"
     ).first()
-    if row is None or row["used_at"] is not None or row["expires_at"] < clock.now():
+    if not _usable(row):
         raise NotFound(_("This link is invalid or has expired."))
 
 

@@ -1,9 +1,14 @@
-from piccolo.columns import Boolean, Bytea, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from app.db import ENGINE
 from app.workspaces.tables import Workspace
+
+
+def full_name(first_name: str, last_name: str) -> str:
+    """How an agent's (or a person's) name is shown everywhere."""
+    return f"{first_name} {last_name}".strip()
 
 
 class Agent(Table, db=ENGINE, tablename="agent"):
@@ -47,11 +52,3 @@ class AccountToken(Table, db=ENGINE, tablename="account_token"):
     token_hash = Varchar(length=64, unique=True, index=True)
     expires_at = Timestamptz(default=TimestamptzNow())
     used_at = Timestamptz(null=True, default=None)
-
-
-class WebSession(Table, db=ENGINE, tablename="web_session"):
-    """Server-side sessions (Litestar store rows). `expires_at` is seconds since the epoch."""
-
-    key = Varchar(length=200, unique=True, index=True)
-    value = Bytea()
-    expires_at = Timestamptz(null=True, default=None, index=True)

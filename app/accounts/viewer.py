@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.accounts.tables import Agent
+from app.accounts.tables import Agent, full_name
 
 SESSION_AGENT = "agent_id"
 SESSION_VERSION = "v"
@@ -39,7 +39,7 @@ async def load_viewer(agent_id: int) -> Viewer | None:
     return Viewer(
         agent_id=agent["id"],
         workspace_id=agent["workspace"],
-        name=f"{agent['first_name']} {agent['last_name']}".strip(),
+        name=full_name(agent["first_name"], agent["last_name"]),
         email=agent["email"],
         superadmin=bool(agent["superadmin"]),
         group_ids=tuple(groups),

@@ -20,6 +20,7 @@ from app.links import Links
 from app.validation import form_text
 from app.web.captcha import Captchas
 from app.web.client import ClientAddress
+from app.web.csrf import rotate_at_login
 from app.web.dependencies import Injected
 from app.web.params import Form, PathText
 from app.web.sessions import end_session, rotate_session
@@ -50,10 +51,8 @@ async def signup_form(captchas: Injected[Captchas]) -> Template:
 @post("/signup", name="accounts.signup_submit")
 async def signup(data: Form, captchas: Injected[Captchas], links: Injected[Links],
                  settings: Injected[Settings]) -> Template:
-    captcha_ok = captchas.check(form_text(data, "captcha_token"), form_text(data, "captcha"))
     try:
-        new = NewAccount.from_form(data, extra_errors={} if captcha_ok else {
-            "captcha": _("The answer to the captcha is wrong.")})
+        new = NewAccount.from_form(data, extra_errors=captchas.errors(data))
     except ValidationFailed as exc:
         values = {k: v for k, v in data.items() if k in ("company", "fullname", "email")}
         return _page("accounts/signup.html", 422, values=values, errors=exc.errors, captcha=captchas.new())
@@ -84,7 +83,7 @@ async def login_form(request: Request) -> Template | Redirect:
 
 
 @post("/login", name="accounts.login_submit")
-async def login(request: Request, data: Form) -> Template | Redirect:
+async def login(request: Request, data: Form, settings: Injected[Settings]) -> Template | Redirect:
     email = form_text(data, "email")
     try:
         agent = await service.authenticate(email, form_text(data, "password"))
@@ -92,7 +91,9 @@ async def login(request: Request, data: Form) -> Template | Redirect:
         return _page("accounts/login.html", 401, values={"email": email[:254]}, error=exc.message)
     await rotate_session(request)
     request.set_session(session_for(agent))
-    return Redirect(request.app.route_reverse("agent.dashboard"), status_code=303)
+    # A new session id and a new CSRF token: neither a planted session nor a planted token survives.
+    return Redirect(request.app.route_reverse("agent.dashboard"), status_code=303,
+                    cookies=[rotate_at_login(settings.server.base_url.startswith("https://"))])
 
 
 @post("/logout", name="accounts.logout")

@@ -19,9 +19,10 @@ def _render(template: str, **context) -> tuple[str, str]:
     return text, html
 
 
-def ticket_subject(ticket: dict, prefix: str = "") -> str:
-    """Customer mails carry [ID:<hash>] so a reply by mail finds its ticket."""
-    return f"{prefix}{ticket['subject']} [ID:{ticket['hash']}]"
+def ticket_subject(ticket: dict, line: str) -> str:
+    """The subject line (translated, with the ticket's subject in it) and the [ID:<hash>] that lets
+    a reply by mail find its ticket, which no translation may change."""
+    return f"{line} [ID:{ticket['hash']}]"
 
 
 async def _to_customer(template: str, *, workspace: dict, ticket: dict, subject: str, **context) -> None:
@@ -47,17 +48,20 @@ async def queue_ticket_created(*, workspace: dict, ticket: dict, confirmation_to
     if confirmation_token:
         confirm_link = links.current().confirm_ticket(workspace["key"], ticket["hash"], confirmation_token)
     await _to_customer("ticket_created", workspace=workspace, ticket=ticket,
-                       subject=ticket_subject(ticket, _("Your request: ")), confirm_link=confirm_link)
+                       subject=ticket_subject(ticket, _("Your request: %(subject)s", subject=ticket["subject"])),
+                       confirm_link=confirm_link)
 
 
 async def queue_agent_reply(*, workspace: dict, ticket: dict, reply_text: str, agent_name: str) -> None:
-    await _to_customer("agent_reply", workspace=workspace, ticket=ticket, subject=ticket_subject(ticket, _("Re: ")),
+    await _to_customer("agent_reply", workspace=workspace, ticket=ticket,
+                       subject=ticket_subject(ticket, _("Re: %(subject)s", subject=ticket["subject"])),
                        reply_text=reply_text, agent_name=agent_name)
 
 
 async def queue_status_changed(*, workspace: dict, ticket: dict, status_label: str) -> None:
     await _to_customer("status_changed", workspace=workspace, ticket=ticket,
-                       subject=ticket_subject(ticket, _("%(status)s: ", status=status_label)),
+                       subject=ticket_subject(ticket, _("%(status)s: %(subject)s", status=status_label,
+                                                        subject=ticket["subject"])),
                        status_label=status_label)
 
 

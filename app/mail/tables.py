@@ -9,7 +9,8 @@ from app.workspaces.tables import Workspace
 
 class OutboxMail(Table, db=ENGINE, tablename="outbox_mail"):
     """A mail to send. Written in the same transaction as the change that causes it; the sender
-    loop (app/mail/outbox.py) drains it. status: "pending", "sent", "failed"."""
+    loop (app/mail/outbox.py) drains it. status: "pending", "sending" (handed to SMTP right now, or
+    left so by a crash: sent again at the next start), "sent", "failed"."""
 
     workspace = ForeignKey(Workspace, null=True, index=True)
     ticket = ForeignKey(Ticket, null=True, on_delete=OnDelete.set_null)

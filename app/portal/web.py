@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import CacheControlHeader, UploadFile
+from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect, Template
 
 from app.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
@@ -24,7 +24,8 @@ from app.tickets.status import Status
 from app.web.captcha import Captchas
 from app.web.client import ClientAddress
 from app.web.dependencies import Injected
-from app.web.files import attachment_response
+from app.web.files import download as file_download
+from app.web.files import read_upload
 from app.web.limits import PerMinute, WaitBetween
 from app.web.params import Form, Id, Multipart, OptionalText, PathText, Text
 from app.web.render import is_htmx, render
@@ -76,10 +77,8 @@ async def create_ticket(request: Request, workspace: Injected[dict], data: Form,
     except RateLimited as exc:
         return await _form_page(request, workspace, captchas, 429, values=values, form_error=exc.message)
     try:
-        captcha_ok = captchas.check(str(data.get("captcha_token") or ""), str(data.get("captcha") or ""))
-        types = {row["id"] for row in await queries.ticket_types(workspace["id"])}
-        captcha_error = {} if captcha_ok else {"captcha": _("The answer to the captcha is wrong.")}
-        new = NewTicket.from_form(data, type_ids=types, extra_errors=captcha_error)
+        types = {row["id"] for row in await queries.ticket_types(workspace["id"])}  # to show every problem at once
+        new = NewTicket.from_form(data, type_ids=types, extra_errors=captchas.errors(data))
         await service.create_ticket(workspace, new)
     except ValidationFailed as exc:
         ticket_wait.release(address)  # nothing was opened: fixing the form needs no wait
@@ -87,7 +86,8 @@ async def create_ticket(request: Request, workspace: Injected[dict], data: Form,
     except BaseException:
         ticket_wait.release(address)
         raise
-    return render(request, "portal/index.html", {"workspace": workspace, "created": True, "faq": []},
+    return render(request, "portal/index.html",
+                  {"workspace": workspace, "created": True, "faq": await faq.list_entries(workspace["id"])},
                   fragment="portal/_ticket_form.html")
 
 
@@ -172,14 +172,10 @@ async def reply(request: Request, workspace: Injected[dict], ticket_hash: PathTe
 async def upload(request: Request, workspace: Injected[dict], ticket_hash: PathText, data: Multipart,
                  links: Injected[Links], storage: Injected[Storage], posts: Injected[PerMinute],
                  client: Injected[ClientAddress]) -> Response:
-    file = data.get("file")
     try:
-        if not isinstance(file, UploadFile) or not file.filename:
-            raise ValidationFailed({"file": _("Please choose a file.")})
+        upload = Upload(*await read_upload(data))
         _count_post(posts, client, request, ticket_hash)
-        content = await file.read()
-        await service.add_customer_attachment(workspace, ticket_hash, Upload(file.filename, file.content_type, content),
-                                              storage)
+        await service.add_customer_attachment(workspace, ticket_hash, upload, storage)
     except ValidationFailed as exc:
         return await _ticket_page(request, workspace, ticket_hash, links, 422, errors=exc.errors)
     except (Conflict, Forbidden, RateLimited) as exc:
@@ -191,7 +187,8 @@ async def upload(request: Request, workspace: Injected[dict], ticket_hash: PathT
 async def download(workspace: Injected[dict], ticket_hash: PathText, attachment_id: Id,
                    storage: Injected[Storage]) -> Response:
     row = await queries.attachment(CustomerTicket(workspace["id"], ticket_hash), attachment_id, for_customer=True)
-    return attachment_response(storage, row)
+    return file_download(storage.directory / row["stored_name"], row["filename"])
 
 
-ROUTES = [public_page, create_ticket, open_by_hash, show_ticket, reply, upload, download]
+ROUTES = [public_page, create_ticket, open_by_hash, show_ticket, reply, download]
+UPLOADS = [upload]  # the only bodies larger than a form: create_app gives them the upload limit

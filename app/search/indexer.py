@@ -150,10 +150,9 @@ class IndexWriterTask:
 
     name = "search-writer"
 
-    def __init__(self, index: SearchIndex, on_commit: Callable[[], None] | None = None) -> None:
+    def __init__(self, index: SearchIndex) -> None:
         self.index = index
         self.queue: asyncio.Queue[int | None] = asyncio.Queue()
-        self.on_commit = on_commit
 
     def enqueue(self, ticket_id: int) -> None:
         self.queue.put_nowait(ticket_id)
@@ -202,8 +201,6 @@ class IndexWriterTask:
                 return False
             docs, deleted = await documents(ids)
             await asyncio.to_thread(self.index.apply, docs, deleted)
-            if self.on_commit:
-                self.on_commit()
             return True
         except Exception:  # the index is rebuildable; never let one bad batch stop indexing
             log.exception("Indexing tickets %s failed", ids[:10])

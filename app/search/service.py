@@ -62,7 +62,7 @@ class SearcherPool:
         finally:
             self._give_back(searcher)
 
-    def search(self, scope: TicketScope | int, text: str, limit: int, offset: int = 0) -> SearchResult:
+    def search(self, scope: TicketScope, text: str, limit: int, offset: int = 0) -> SearchResult:
         """Blocking; see `Searcher.search`."""
         with self.searcher() as searcher:
             return searcher.search(scope, text, limit, offset)
@@ -149,8 +149,8 @@ class SearchService:
         """Wait until every change so far is searchable."""
         await self.writer.idle()
 
-    async def search(self, scope: TicketScope | int, text: str, limit: int = 25, offset: int = 0) -> SearchResult:
-        """Hits offset..offset+limit by relevance; `scope` is a TicketScope or a bare workspace id."""
+    async def search(self, scope: TicketScope, text: str, limit: int = 25, offset: int = 0) -> SearchResult:
+        """Hits offset..offset+limit by relevance, within the scope."""
         async with self._slots:
             pool = self._pool
             if pool is None:

@@ -10,7 +10,8 @@ import asyncio
 import logging
 
 from app import clock, db
-from app.accounts.tables import AccountToken, WebSession
+from app.accounts.tables import AccountToken
+from app.web.tables import WebSession
 
 log = logging.getLogger("helprealm.cleanup")
 

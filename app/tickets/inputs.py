@@ -48,6 +48,9 @@ class NewTicket:
     prio: int
     channel: Channel = Channel.WEB
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "email", self.email.strip().lower())  # addresses are compared lowercased
+
     @classmethod
     def from_form(
         cls,
@@ -61,7 +64,7 @@ class NewTicket:
         errors = FieldErrors()
         ticket = cls(
             name=errors.line(data, "name", _("Name"), max_len=200),
-            email=errors.email(data).lower(),
+            email=errors.email(data),
             subject=errors.line(data, "subject", _("Subject"), min_len=channel.min_subject, max_len=200),
             text=errors.text(data, "text", _("Text"), max_len=channel.max_text),
             type_id=errors.choice(data, "type", _("Ticket type"), type_ids),
@@ -76,10 +79,18 @@ class NewTicket:
 
 @dataclass(frozen=True)
 class Reply:
-    """A post on a ticket: a customer's message, an agent's reply or an internal note."""
+    """A post on a ticket: a customer's message, an agent's reply or an internal note. However it
+    is built (a form, a mail, an API body), an empty or oversized text is refused here."""
 
     text: str
     channel: Channel = Channel.WEB
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValidationFailed({"text": _("%(label)s is required.", label=_("Text"))})
+        if len(self.text) > self.channel.max_text:
+            raise ValidationFailed({"text": _("%(label)s may have at most %(max)d characters.", label=_("Text"),
+                                              max=self.channel.max_text)})
 
     @classmethod
     def from_form(cls, data: Mapping, *, channel: Channel = Channel.WEB, label: str | None = None) -> Reply:
@@ -95,17 +106,18 @@ class _Unchanged:
         return "UNCHANGED"
 
 
-UNCHANGED = _Unchanged()  # an assignee left as it is (None means "nobody": release)
+UNCHANGED = _Unchanged()  # a field left as it is
 
 
 @dataclass(frozen=True)
 class FieldChanges:
-    """What the ticket page's fields form sends: each field None (or UNCHANGED) when absent."""
+    """What the ticket page's fields form sends. A field not sent is UNCHANGED; an assignee of
+    None means "nobody" (the ticket is released)."""
 
-    status: Status | None = None
-    prio: int | None = None
-    type_id: int | None = None
-    group_id: int | None = None
+    status: Status | _Unchanged = UNCHANGED
+    prio: int | _Unchanged = UNCHANGED
+    type_id: int | _Unchanged = UNCHANGED
+    group_id: int | _Unchanged = UNCHANGED
     assignee: int | None | _Unchanged = UNCHANGED
 
     @classmethod
@@ -113,17 +125,18 @@ class FieldChanges:
         """Fields the form did not send stay unchanged; an empty assignee releases the ticket."""
         errors = FieldErrors()
 
-        def number(field: str) -> int | None:
+        def number(field: str) -> int | _Unchanged:
             if field not in data:
-                return None
+                return UNCHANGED
             value = parse_int(form_text(data, field))
             if value is None:
                 errors[field] = _("Please choose a value.")
+                return UNCHANGED
             return value
 
         status_code = number("status")
-        status = None
-        if status_code is not None:
+        status: Status | _Unchanged = UNCHANGED
+        if status_code is not UNCHANGED:
             try:
                 status = Status(status_code)
             except ValueError:

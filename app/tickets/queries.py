@@ -34,6 +34,11 @@ LIST_COLUMNS = (
 )
 
 
+def pages_for(total: int, per_page: int) -> int:
+    """How many pages `total` rows fill (at least one, the empty page)."""
+    return max(1, -(-total // per_page))
+
+
 @dataclass
 class Page:
     rows: list[dict]
@@ -44,7 +49,7 @@ class Page:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return pages_for(self.total, self.per_page)
 
     @property
     def first(self) -> int:
@@ -60,7 +65,7 @@ async def list_tickets(scope: TicketScope, *, page: int = 1, per_page: int = 25,
     if status is not None:
         where.append(Ticket.status == status)
     total = await Ticket.count().where(*where)
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = min(page, pages_for(total, per_page))
     rows = await (
         Ticket.select(*LIST_COLUMNS)
         .where(*where)

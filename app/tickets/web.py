@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
+from app.accounts.tables import full_name
 from app.accounts.viewer import Viewer
 from app.errors import NotFound, ValidationFailed
 from app.i18n import _
@@ -24,15 +24,16 @@ from app.tickets.files import Storage, Upload
 from app.tickets.inputs import FieldChanges, Reply
 from app.tickets.refs import AgentTicket
 from app.tickets.scopes import SCOPES, TicketScope, list_scope
-from app.tickets.status import MANUAL_STATUSES
+from app.tickets.status import MANUAL_STATUSES, PRIORITIES, Status
 from app.web.dependencies import Injected
-from app.web.files import attachment_response
+from app.web.files import download as file_download
+from app.web.files import read_upload
 from app.web.params import Form, Id, Multipart, PageNumber, Text
 from app.web.render import is_htmx, redirect, render
 from app.workspaces.service import get_by_id
 
 PER_PAGE = 25
-Scope = Annotated[str, QueryParameter(name="scope", max_length=20)]
+ScopeName = Annotated[str, QueryParameter(name="scope", max_length=20)]  # "mine", "groups" or "all"
 
 
 async def _layout(viewer: Viewer) -> dict:
@@ -55,7 +56,7 @@ async def dashboard(request: Request, viewer: Injected[Viewer], links: Injected[
 
 @get("/tickets", name="agent.tickets")
 async def ticket_list(request: Request, viewer: Injected[Viewer], search: Injected[SearchService],
-                      which: Scope = "groups", q: Text = "", page: PageNumber = 1) -> Response:
+                      which: ScopeName = "groups", q: Text = "", page: PageNumber = 1) -> Response:
     """The list page; an HTMX request (search box, paging) gets only the rows."""
     which = which if which in SCOPES else "groups"
     scope = list_scope(viewer, which)
@@ -76,7 +77,7 @@ async def ticket_list(request: Request, viewer: Injected[Viewer], search: Inject
 async def _search_page(search: SearchService, scope: TicketScope, q: str, page: int) -> queries.Page:
     """One page of search hits, most relevant first; the index pages and filters, SQL fills rows."""
     result = await search.search(scope, q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    last_page = max(1, -(-result.total // PER_PAGE))
+    last_page = queries.pages_for(result.total, PER_PAGE)
     if page > last_page:  # a stale "next" link or a typed ?page=: show the last page instead
         page = last_page
         result = await search.search(scope, q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
@@ -87,6 +88,30 @@ async def _search_page(search: SearchService, scope: TicketScope, q: str, page: 
 # -- the ticket page -------------------------------------------------------------------------
 
 
+def _field_choices(ticket: dict, options: dict) -> dict[str, list[tuple]]:
+    """The fields form's selects as (value, label[, disabled]) options."""
+    status = [(s.value, s.label) for s in MANUAL_STATUSES]
+    if ticket["status"] == Status.AWAITING_CONFIRMATION:  # shown, but only confirming leaves it
+        status.append((int(Status.AWAITING_CONFIRMATION), Status.AWAITING_CONFIRMATION.label, True))
+    group = [(g["id"], g["name"]) for g in options["groups"]]
+    if not ticket["group"]:
+        group.insert(0, ("", _("(none)"), True))
+    assignee = []
+    for agent in options["agents"]:
+        name = full_name(agent["first_name"], agent["last_name"])
+        label = _("%(name)s (vacation)", name=name) if agent["on_vacation"] else name
+        # The current assignee stays selectable (the form sends it back unchanged); others only if available.
+        unavailable = (agent["on_vacation"] or not agent["active"]) and ticket["assignee"] != agent["id"]
+        assignee.append((agent["id"], label, unavailable))
+    return {
+        "status": status,
+        "prio": [(code, str(label)) for code, label in PRIORITIES.items()],
+        "type": [(t["id"], t["name"]) for t in options["types"]],
+        "group": group,
+        "assignee": assignee,
+    }
+
+
 async def _ticket_page(request: Request, viewer: Viewer, number: int, status_code: int = 200,
                        **extra: Any) -> Template:
     ticket = await queries.ticket_page(AgentTicket(viewer, number))
@@ -94,8 +119,7 @@ async def _ticket_page(request: Request, viewer: Viewer, number: int, status_cod
         "ticket": ticket,
         "entries": await queries.thread(ticket["id"], for_customer=False),
         "attachments": await queries.attachments(ticket["id"], for_customer=False),
-        "options": await queries.ticket_options(viewer.workspace_id),
-        "statuses": MANUAL_STATUSES,
+        "choices": _field_choices(ticket, await queries.ticket_options(viewer.workspace_id)),
         "errors": {},
         **extra,
     }
@@ -157,14 +181,9 @@ async def update(request: Request, viewer: Injected[Viewer], number: Id, data: F
 @post("/tickets/{number:int}/attachments", name="agent.upload")
 async def upload(request: Request, viewer: Injected[Viewer], number: Id, data: Multipart,
                  storage: Injected[Storage]) -> Response:
-    file = data.get("file")
     try:
-        if not isinstance(file, UploadFile) or not file.filename:
-            raise ValidationFailed({"file": _("Please choose a file.")})
-        content = await file.read()
-        workspace = await get_by_id(viewer.workspace_id)
-        await service.add_agent_attachment(viewer, number, Upload(file.filename, file.content_type, content), storage,
-                                           workspace)
+        upload = Upload(*await read_upload(data))
+        await service.add_agent_attachment(viewer, number, upload, storage)
     except ValidationFailed as exc:
         return await _ticket_page(request, viewer, number, 422, errors=exc.errors)
     return await _after_change(request, viewer, number, _("File uploaded."))
@@ -173,7 +192,8 @@ async def upload(request: Request, viewer: Injected[Viewer], number: Id, data: M
 @get("/tickets/{number:int}/files/{attachment_id:int}", name="agent.file")
 async def download(viewer: Injected[Viewer], number: Id, attachment_id: Id, storage: Injected[Storage]) -> Response:
     row = await queries.attachment(AgentTicket(viewer, number), attachment_id, for_customer=False)
-    return attachment_response(storage, row)
+    return file_download(storage.directory / row["stored_name"], row["filename"])
 
 
-ROUTES = [home, dashboard, ticket_list, show_ticket, reply, note, update, upload, download]
+ROUTES = [home, dashboard, ticket_list, show_ticket, reply, note, update, download]
+UPLOADS = [upload]  # the only bodies larger than a form: create_app gives them the upload limit

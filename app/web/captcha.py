@@ -13,10 +13,12 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app import clock
-from app.validation import parse_int
+from app.i18n import _
+from app.validation import form_text, parse_int
 
 VALID_SECONDS = 3600
 MAX_REMEMBERED = 200_000  # nonces; beyond that, expired ones are dropped first
@@ -50,13 +52,20 @@ class Captchas:
             a, b, expires, nonce = payload.split(":")
         except (ValueError, UnicodeDecodeError):
             return False
-        if not hmac.compare_digest(signature, self._sign(payload)) or int(expires) < clock.unix():
+        if not signature.isascii() or not hmac.compare_digest(signature, self._sign(payload)):
+            return False  # (compare_digest raises on non-ASCII text: a forged token must not be a 500)
+        if not expires.isdigit() or int(expires) < clock.unix():
             return False
         if nonce in self._used:
             return False
         self._remember(nonce, float(expires))
         given = parse_int(answer)
         return given is not None and given == int(a) + int(b)
+
+    def errors(self, data: Mapping) -> dict[str, str]:
+        """The captcha fields of a posted form checked: {} or the message for the field."""
+        ok = self.check(form_text(data, "captcha_token"), form_text(data, "captcha"))
+        return {} if ok else {"captcha": _("The answer to the captcha is wrong.")}
 
     def _remember(self, nonce: str, expires: float) -> None:
         if len(self._used) >= MAX_REMEMBERED:

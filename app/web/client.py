@@ -38,6 +38,11 @@ class ClientAddress:
         return any(ip in network for network in self.proxies)
 
     def of(self, connection: ASGIConnection) -> str:
+        """The key limits count by: the client's IPv4 address, or its IPv6 /64 (one subscriber's
+        network: counting single IPv6 addresses would let one host hop around its limits)."""
+        return _limit_key(self._address(connection))
+
+    def _address(self, connection: ASGIConnection) -> str:
         peer = connection.client.host if connection.client else "unknown"
         if not self.header or not self._is_proxy(peer):
             return peer
@@ -46,6 +51,18 @@ class ClientAddress:
             if not self._is_proxy(entry):
                 return entry[:64]
         return entries[0][:64] if entries else peer  # only proxies in the chain: the first one
+
+
+def _limit_key(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is an IPv4 client
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def uvicorn_proxy_options(server: ServerSettings) -> dict:

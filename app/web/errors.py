@@ -98,6 +98,17 @@ def json_handlers(shape: Shape = plain_json_shape) -> dict:
     return _handlers(shape, redirect_to_login=False)
 
 
+def static_file_errors() -> dict:
+    """The static files router: a path no file can have (a NUL byte makes the file system raise
+    ValueError) is simply not found."""
+    pages = page_handlers()
+
+    def not_found(request: Request, exc: Exception) -> Response:
+        return page_shape(request, 404, _("Not found."), {})
+
+    return {**pages, ValueError: not_found}
+
+
 def app_handlers(api_prefixes: tuple[str, ...]) -> dict:
     """For errors outside any router (unknown path, wrong method): JSON under the API prefixes."""
     pages, apis = page_handlers(), json_handlers()

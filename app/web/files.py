@@ -1,21 +1,35 @@
-"""Attachment downloads: always a download, never rendered by the browser.
+"""Files in and out of the browser: uploads read from a multipart form, downloads always as
+downloads.
 
-Uploaded HTML or SVG must not run in our origin, so whatever the file is, it goes out as
+Uploaded HTML or SVG must not run in our origin, so whatever a file is, it goes out as
 `application/octet-stream` with `Content-Disposition: attachment`, `nosniff` and a sandboxing
 CSP. Callers check access first (app/tickets/queries.py::attachment).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
+from litestar.datastructures import UploadFile
 from litestar.response import File
 
-from app.tickets.files import Storage
+from app.errors import ValidationFailed
+from app.i18n import _
 
 
-def attachment_response(storage: Storage, row: dict) -> File:
+async def read_upload(data: Mapping, field: str = "file") -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of the form's one file, or a message at the field."""
+    file = data.get(field)
+    if not isinstance(file, UploadFile) or not file.filename:
+        raise ValidationFailed({field: _("Please choose a file.")})
+    return file.filename, file.content_type, await file.read()
+
+
+def download(path: Path, filename: str) -> File:
     return File(
-        path=storage.directory / row["stored_name"],
-        filename=row["filename"],
+        path=path,
+        filename=filename,
         media_type="application/octet-stream",
         content_disposition_type="attachment",
         headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox"},

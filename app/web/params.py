@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar.params import FromQuery, MultipartBody, PathParameter, QueryParameter, URLEncodedBody
+from litestar.params import MultipartBody, PathParameter, QueryParameter, URLEncodedBody
 
 from app.validation import MAX_DIGITS
 
@@ -21,6 +21,4 @@ PathText = Annotated[str, PathParameter(max_length=200)]
 Form = URLEncodedBody[dict[str, Any]]
 Multipart = MultipartBody[dict[str, Any]]
 
-__all__ = [
-    "MAX_ID", "MAX_PAGE", "Form", "FromQuery", "Id", "Multipart", "OptionalText", "PageNumber", "PathText", "Text",
-]
+__all__ = ["MAX_ID", "MAX_PAGE", "Form", "Id", "Multipart", "OptionalText", "PageNumber", "PathText", "Text"]

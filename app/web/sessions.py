@@ -9,6 +9,7 @@ Expired rows are purged by the cleanup loop (app/tasks.py).
 
 from __future__ import annotations
 
+import contextvars
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from litestar.stores.base import Store
 from litestar.types import Empty
 
 from app import clock
-from app.accounts.tables import WebSession
+from app.web.tables import WebSession
 
 SESSION_COOKIE = "helprealm_session"
 SESSION_STORE = "sessions"
@@ -50,20 +51,28 @@ class SQLiteSessionStore(Store):
         # key -> (value, expires_at) as last read or written, to skip redundant writes.
         self._seen: dict[str, tuple[bytes, datetime | None]] = {}
 
-    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
+    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None,
+                  *, existing_only: bool = False) -> None:
+        """Write a session. With `existing_only` only a row that still exists is updated: a session
+        ended meanwhile (logout in another tab, while this request ran) stays ended."""
         data = value.encode() if isinstance(value, str) else value
         delta = _delta(expires_in)
         expires_at = _now() + delta if delta else None
         seen = self._seen.get(key)
         if seen and seen[0] == data and delta and seen[1] and seen[1] - _now() > delta / 2:
             return
-        await WebSession.raw(
-            "INSERT INTO web_session (key, value, expires_at) VALUES ({}, {}, {}) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
-            key,
-            data,
-            expires_at,
-        )
+        if existing_only:
+            await WebSession.update({WebSession.value: data, WebSession.expires_at: expires_at}).where(
+                WebSession.key == key
+            )
+        else:
+            await WebSession.raw(
+                "INSERT INTO web_session (key, value, expires_at) VALUES ({}, {}, {}) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+                key,
+                data,
+                expires_at,
+            )
         self._remember(key, data, expires_at)
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
@@ -106,8 +115,17 @@ class SQLiteSessionStore(Store):
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
+    _state: contextvars.ContextVar[dict | None] = contextvars.ContextVar("session_scope_state", default=None)
+
     """Issues a fresh session id when a handler asked for it (login), so a session id planted
-    before login is worthless afterwards."""
+    before login is worthless afterwards. A session that came from the store is written back only
+    if its row still exists: a logout that ran meanwhile is not undone."""
+
+    async def set(self, session_id: str, data: bytes, store: Store) -> None:
+        expires_in = int(self.config.max_age) if self.config.max_age is not None else None
+        state = self._state.get() or {}
+        existing_only = bool(state.get(LOADED_STATE_KEY)) and not state.get(ROTATE_STATE_KEY)
+        await store.set(session_id, data, expires_in=expires_in, existing_only=existing_only)  # type: ignore[call-arg]
 
     def get_session_id(self, connection: ASGIConnection) -> str:
         fresh = connection.scope.get("state", {}).get(ROTATE_STATE_KEY)
@@ -134,7 +152,11 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             if not connection.scope.get("state", {}).get(LOADED_STATE_KEY):
                 return
             scope_session = Empty
-        await super().store_in_message(scope_session, message, connection)
+        token = self._state.set(connection.scope.get("state", {}))
+        try:
+            await super().store_in_message(scope_session, message, connection)
+        finally:
+            self._state.reset(token)
 
 
 class RotatingSessionConfig(ServerSideSessionConfig):

@@ -9,24 +9,12 @@ from __future__ import annotations
 from litestar import Request, get
 from litestar.response import Template
 
-from app.accounts.tables import Agent, AgentGroup
 from app.accounts.viewer import Viewer
-from app.faq.tables import FaqEntry
 from app.links import Links
-from app.tickets.tables import Ticket, TicketType
 from app.web.dependencies import Injected
 from app.web.render import render
+from app.workspaces.queries import overview_counts
 from app.workspaces.service import get_by_id
-
-
-async def overview_counts(workspace_id: int) -> dict[str, int]:
-    return {
-        "agents": await Agent.count().where(Agent.workspace == workspace_id),
-        "groups": await AgentGroup.count().where(AgentGroup.workspace == workspace_id),
-        "ticket_types": await TicketType.count().where(TicketType.workspace == workspace_id),
-        "faq_entries": await FaqEntry.count().where(FaqEntry.workspace == workspace_id),
-        "tickets": await Ticket.count().where(Ticket.workspace == workspace_id),
-    }
 
 
 @get("/", name="admin.workspace")

@@ -30,7 +30,13 @@ async def create_workspace_rows(
 
     Runs inside the caller's write transaction. Returns (workspace, agent) rows as dicts.
     """
-    workspace = Workspace(key=secrets.token_hex(16), name=company, created_at=clock.now())
+    workspace = Workspace(
+        key=secrets.token_hex(16), name=company, created_at=clock.now(),
+        # The public page's texts, in the language of whoever creates the workspace (data after that).
+        form_title=_("Create new ticket"),
+        welcome_message=_("Welcome to our support service. Please fill out the form in order to contact us."),
+        success_message=_("Thank you! Your ticket has been created. We have sent you an e-mail with a link to it."),
+    )
     await workspace.save()
     agent = Agent(
         workspace=workspace.id,

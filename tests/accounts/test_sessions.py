@@ -11,9 +11,10 @@ import httpx
 
 from app import clock
 from app.accounts import service, web
-from app.accounts.tables import AccountToken, WebSession
+from app.accounts.tables import AccountToken
 from app.mail.tables import OutboxMail
 from app.system.cleanup import Cleanup
+from app.web.tables import WebSession
 from tests.helpers import Person, cookies, csrf_from
 from tests.journeys import login, workspace_with_admin
 
@@ -113,3 +114,51 @@ async def test_forgot_password_answers_before_looking_the_address_up(app, person
     await app(scope, receive, send)
     assert order == ["status 200", "answer sent", "lookup"]
     assert await OutboxMail.count().where(OutboxMail.purpose == "password_reset") == 1
+
+
+async def _asgi_get(app, path: str, cookie: str) -> int:
+    """A GET straight into the app (the test client runs one request at a time)."""
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"helprealm.test"), (b"cookie", cookie.encode())],
+             "client": ("127.0.0.1", 50001), "server": ("helprealm.test", 80)}
+    status: list[int] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    await app(scope, receive, send)
+    return status[0]
+
+
+async def test_a_request_in_flight_does_not_bring_back_a_session_logout_ended(app, client, monkeypatch):
+    await workspace_with_admin()
+    person = Person(client)
+    await login(person)
+    session = client.cookies.get("helprealm_session")
+    store = app.stores.get("sessions")
+    loaded, go_on = asyncio.Event(), asyncio.Event()
+    original_get = type(store).get
+
+    async def get_then_pause(self, key, renew_for=None):
+        value = await original_get(self, key, renew_for)
+        if key == session and not loaded.is_set():
+            loaded.set()  # request A has read its session...
+            await go_on.wait()
+        return value
+
+    monkeypatch.setattr(type(store), "get", get_then_pause)
+    request_a = asyncio.create_task(_asgi_get(app, "/dashboard", f"helprealm_session={session}"))
+    await loaded.wait()
+    dashboard = await person.page("/dashboard")  # ...while the same person logs out in another tab
+    await client.post("/logout", data={"_csrf_token": csrf_from(dashboard)})
+    assert await WebSession.count().where(WebSession.key == session) == 0
+    go_on.set()
+    assert await request_a == 200  # A finishes and writes its session back...
+    assert await WebSession.count().where(WebSession.key == session) == 0  # ...which must not revive it
+    client.cookies.set("helprealm_session", session)
+    assert (await client.get("/dashboard", follow_redirects=False)).status_code == 303

@@ -2,11 +2,11 @@
 
 from litestar.testing import AsyncTestClient
 
-from app.accounts.tables import WebSession
 from app.asgi import create_app
 from app.mail.tables import OutboxMail
 from app.tickets.status import Status
 from app.tickets.tables import Attachment, Ticket, TimelineEntry
+from app.web.tables import WebSession
 from app.workspaces.service import update_settings
 from tests.helpers import HTMX, Person, csrf_from, field_error, soup
 from tests.journeys import open_ticket, workspace_with_admin

@@ -80,7 +80,9 @@ def pool(index):
     searchers.close()
 
 
-def _ids(pool: SearcherPool, scope, text: str, limit: int = 500) -> set[int]:
+def _ids(pool: SearcherPool, scope: TicketScope | int, text: str, limit: int = 500) -> set[int]:
+    """Hits' ticket ids; a bare int is shorthand here for the whole of that workspace."""
+    scope = TicketScope(scope) if isinstance(scope, int) else scope
     return {hit.ticket_id for hit in pool.search(scope, text, limit).hits}
 
 
@@ -130,7 +132,7 @@ def test_an_agent_sees_their_groups_or_their_own_and_never_another_workspace(ind
         assert _ids(pool, TicketScope(1, group_ids=()), "printer") == set()
         assert _ids(pool, TicketScope(1, group_ids=(), assignee_id=7, either=True), "printer") == {2, 4, 5}
         assert _ids(pool, TicketScope(1, group_ids=[10]), "printer") == {1, 5}  # a list works too
-        assert _ids(pool, 2, "printer") == {8, 9}  # a bare workspace id: all of its tickets
+        assert _ids(pool, 2, "printer") == {8, 9}  # the whole workspace
         assert _ids(pool, 1, "printer") == {1, 2, 3, 4, 5, 6, 7}
     finally:
         pool.close()
@@ -218,7 +220,7 @@ def test_counts_beyond_the_page_span_every_segment(index):
         assert len(searcher.leaf_searchers()) == 2
     pool = SearcherPool(ix)
     try:
-        result = pool.search(1, "router", limit=5)
+        result = pool.search(TicketScope(1), "router", limit=5)
         assert (result.total, len(result.hits), result.more) == (50, 5, False)
         assert pool.search(TicketScope(1, group_ids=(5,)), "rout*", limit=5).total == 20
         assert pool.search(TicketScope(1, group_ids=(5,)), "routr~", limit=5).total == 20
@@ -249,7 +251,7 @@ def test_two_searches_hold_two_searchers_at_once(pool):
         with pool.searcher() as searcher:
             held.append(searcher)
             both_inside.wait()
-            assert searcher.search(1, "printer", 10).total == 1
+            assert searcher.search(TicketScope(1), "printer", 10).total == 1
 
     threads = [threading.Thread(target=search_while_the_other_does) for _ in range(2)]
     for thread in threads:
@@ -262,7 +264,7 @@ def test_two_searches_hold_two_searchers_at_once(pool):
 def test_a_search_beyond_the_pool_waits_for_a_searcher_to_come_back(pool):
     borrowed = [pool._borrow() for _ in range(pool.size)]
     got = []
-    waiter = threading.Thread(target=lambda: got.append(pool.search(1, "printer", 10)))
+    waiter = threading.Thread(target=lambda: got.append(pool.search(TicketScope(1), "printer", 10)))
     waiter.start()
     pool._give_back(borrowed.pop())  # the waiter takes this one rather than opening a fifth
     waiter.join()
@@ -284,4 +286,13 @@ def test_closing_closes_every_searcher_and_refuses_new_searches(pool):
     pool.close()
     assert all(searcher._searcher.is_closed for searcher in borrowed)
     with pytest.raises(PoolClosed):
-        pool.search(1, "printer", 10)
+        pool.search(TicketScope(1), "printer", 10)
+
+
+def test_a_query_scores_at_most_max_words_words():
+    from app.search.query import MAX_WORDS, first_words
+
+    long_query = " OR ".join(f"word{i}" for i in range(40))
+    kept = first_words(long_query, MAX_WORDS)
+    assert [t for t in kept.split() if t != "OR"] == [f"word{i}" for i in range(MAX_WORDS)]
+    assert first_words("printer  smoke", MAX_WORDS) == "printer smoke"

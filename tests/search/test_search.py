@@ -32,7 +32,7 @@ class RunningSearch(SearchService):
 
 
 async def _numbers(search: SearchService, workspace: dict, text: str) -> list[int]:
-    return [hit.number for hit in (await search.search(workspace["id"], text, limit=25)).hits]
+    return [hit.number for hit in (await search.search(TicketScope(workspace["id"]), text, limit=25)).hits]
 
 
 async def test_index_follows_the_ticket_service_and_stays_in_its_workspace(database, settings):

@@ -127,3 +127,26 @@ async def test_status_and_assignment_intents_follow_the_table(database):
     assert (await tickets.agent_reply(viewer, 1, Reply("hi")))["status"] == Status.WAITING
     assert (await tickets.assign(viewer, 1, admin["id"]))["status"] == Status.WAITING  # not open: stays
     assert (await tickets.release(viewer, 1))["status"] == Status.WAITING
+
+
+async def test_a_ticket_whose_assignee_went_on_vacation_can_still_be_changed(database):
+    """The form sends the current assignee back with every change; that is no new assignment."""
+    from app.accounts.tables import Agent
+
+    workspace, admin = await factories.workspace()
+    await factories.ticket(workspace)
+    viewer = await factories.viewer(admin)
+    await tickets.assign(viewer, 1, admin["id"])
+    await Agent.update({Agent.on_vacation: True}).where(Agent.id == admin["id"])
+    ticket = await tickets.update_fields(viewer, 1, FieldChanges(prio=3, assignee=admin["id"]))
+    assert ticket["prio"] == 3 and ticket["assignee"] == admin["id"]
+    with pytest.raises(ValidationFailed):  # but nobody can newly give it to someone away
+        await tickets.update_fields(viewer, 1, FieldChanges(assignee=None))
+        await tickets.assign(viewer, 1, admin["id"])
+
+
+@pytest.mark.parametrize("text", ["", "   \n ", "x" * 4097])
+def test_a_reply_cannot_be_built_empty_or_over_its_channels_limit(text):
+    with pytest.raises(ValidationFailed) as refused:
+        Reply(text)
+    assert set(refused.value.errors) == {"text"}

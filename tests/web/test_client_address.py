@@ -74,3 +74,11 @@ async def test_failed_logins_behind_a_proxy_lock_out_one_client_not_everyone(set
         assert await attempt("198.51.100.9") == 401  # another customer of the same proxy is not locked out
         assert await attempt("198.51.100.9, 203.0.113.8") == 401  # nor can the locked one dodge by forging
         assert await attempt("1.1.1.1, 203.0.113.7") == 429
+
+
+def test_ipv6_clients_are_counted_by_their_network():
+    plain = ClientAddress(ServerSettings())
+    one = plain.of(_request("2001:db8:1:2:aaaa::1"))
+    assert one == plain.of(_request("2001:db8:1:2:ffff::9")) == "2001:db8:1:2::/64"
+    assert plain.of(_request("2001:db8:1:3::1")) != one
+    assert plain.of(_request("::ffff:203.0.113.7")) == "203.0.113.7"

@@ -9,26 +9,25 @@ outbox mail in that transaction; the search index hears about it after the commi
     await service.agent_reply(viewer, number, Reply.from_form(data))
 """
 
+# The intents are the package's API. The change unit (unit.py) is how intents are written, not
+# something handlers use: a new kind of change is a new intent here.
 from app.tickets.service.assignment import assign, release
 from app.tickets.service.attachments import add_agent_attachment, add_customer_attachment
-from app.tickets.service.conversation import add_note, agent_reply, check_customer_may_write, customer_reply
+from app.tickets.service.conversation import add_note, agent_reply, customer_reply
 from app.tickets.service.fields import update_fields
 from app.tickets.service.intake import Created, confirm_ticket, create_ticket
-from app.tickets.service.unit import CUSTOMER, SYSTEM, Actor, Change, change
+from app.tickets.service.unit import CUSTOMER, SYSTEM, Actor
 
 __all__ = [
     "CUSTOMER",
     "SYSTEM",
     "Actor",
-    "Change",
     "Created",
     "add_agent_attachment",
     "add_customer_attachment",
     "add_note",
     "agent_reply",
     "assign",
-    "change",
-    "check_customer_may_write",
     "confirm_ticket",
     "create_ticket",
     "customer_reply",

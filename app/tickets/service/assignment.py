@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.accounts.tables import Agent
+from app.accounts.tables import Agent, full_name
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.tickets.refs import AgentTicket
@@ -17,7 +17,11 @@ if TYPE_CHECKING:
 
 
 async def assign_step(c: Change, agent_id: int) -> str | None:
-    """Give the ticket to an agent of its workspace; the error message if that is not allowed."""
+    """Give the ticket to an agent of its workspace; the error message if that is not allowed.
+    The current assignee sent back unchanged is no change (even if they are away now: the
+    ticket must stay editable)."""
+    if agent_id == c.ticket["assignee"]:
+        return None
     agent = await Agent.select(Agent.first_name, Agent.last_name, Agent.active, Agent.on_vacation).where(
         Agent.id == agent_id, Agent.workspace == c.ticket["workspace"]
     ).first()
@@ -25,8 +29,7 @@ async def assign_step(c: Change, agent_id: int) -> str | None:
         return _("Unknown agent.")
     if not agent["active"] or agent["on_vacation"]:
         return _("This agent is not available (inactive or on vacation).")
-    name = f"{agent['first_name']} {agent['last_name']}".strip()
-    if c.set("assignee", agent_id, label=name):
+    if c.set("assignee", agent_id, label=full_name(agent["first_name"], agent["last_name"])):
         c.move(Transition.ASSIGN)
     return None
 

@@ -17,6 +17,7 @@ from app.tickets.refs import AgentTicket, CustomerTicket, TicketRef
 from app.tickets.service.conversation import check_customer_may_write
 from app.tickets.service.unit import CUSTOMER, Actor, Change, change
 from app.tickets.tables import Attachment
+from app.workspaces.service import get_by_id
 
 if TYPE_CHECKING:
     from app.accounts.viewer import Viewer
@@ -36,6 +37,7 @@ async def _check_ticket_quota(c: Change, size: int, storage: files.Storage) -> N
 
 
 async def _attach(ref: TicketRef, actor: Actor, upload: files.Upload, storage: files.Storage, workspace: dict) -> dict:
+    """Store the file, then record it; the file goes again if the record does not commit."""
     filename = files.check_upload(upload, blocked_extensions=workspace["blocked_extensions"],
                                   max_bytes=storage.max_bytes)
     stored_name = files.store(storage.directory, upload.data)
@@ -70,6 +72,6 @@ async def add_customer_attachment(workspace: dict, ticket_hash: str, upload: fil
     return await _attach(CustomerTicket(workspace["id"], ticket_hash), CUSTOMER, upload, storage, workspace)
 
 
-async def add_agent_attachment(viewer: Viewer, number: int, upload: files.Upload, storage: files.Storage,
-                               workspace: dict) -> dict:
+async def add_agent_attachment(viewer: Viewer, number: int, upload: files.Upload, storage: files.Storage) -> dict:
+    workspace = await get_by_id(viewer.workspace_id)
     return await _attach(AgentTicket(viewer, number), Actor.agent(viewer), upload, storage, workspace)

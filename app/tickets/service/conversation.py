@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from app.errors import Conflict
 from app.i18n import _
 from app.mail import messages
-from app.tickets.inputs import TEXT_HARD_LIMIT, Reply
+from app.tickets.inputs import Reply
 from app.tickets.refs import AgentTicket, CustomerTicket
 from app.tickets.service.unit import CUSTOMER, Actor, change
 from app.tickets.status import Status, Transition
@@ -25,15 +25,8 @@ def check_customer_may_write(ticket: dict) -> None:
         raise Conflict(_("Please confirm your e-mail address first, using the link we sent you."))
 
 
-def _check_length(reply: Reply) -> None:
-    # The channel's limit was checked where the text came in; this is the limit no channel passes.
-    if len(reply.text) > TEXT_HARD_LIMIT or not reply.text.strip():
-        raise ValueError("a Reply must hold 1 to TEXT_HARD_LIMIT characters")
-
-
 async def customer_reply(workspace: dict, ticket_hash: str, reply: Reply) -> dict:
     """The customer writes on their ticket page (or by mail): the ticket needs the team again."""
-    _check_length(reply)
     async with change(CustomerTicket(workspace["id"], ticket_hash), CUSTOMER) as c:
         check_customer_may_write(c.ticket)
         c.post("customer", reply.text)
@@ -44,7 +37,6 @@ async def customer_reply(workspace: dict, ticket_hash: str, reply: Reply) -> dic
 
 async def agent_reply(viewer: Viewer, number: int, reply: Reply) -> dict:
     """An external reply: mailed to the customer, the ticket waits for them."""
-    _check_length(reply)
     async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
         c.post("reply", reply.text)
         c.set("last_replier", "agent")
@@ -55,7 +47,6 @@ async def agent_reply(viewer: Viewer, number: int, reply: Reply) -> dict:
 
 async def add_note(viewer: Viewer, number: int, reply: Reply) -> dict:
     """An internal note: agents only, never mailed, the status stays."""
-    _check_length(reply)
     async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
         c.post("note", reply.text, touch=False)
     return c.ticket

@@ -27,18 +27,18 @@ if TYPE_CHECKING:
 async def update_fields(viewer: Viewer, number: int, changes: FieldChanges) -> dict:
     async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
         errors: dict[str, str] = {}
-        if changes.prio is not None:
+        if changes.prio is not UNCHANGED:
             if changes.prio in PRIORITIES:
                 c.set("prio", changes.prio)
             else:
                 errors["prio"] = _("Unknown priority.")
-        if changes.type_id is not None:
+        if changes.type_id is not UNCHANGED:
             types = {row["id"]: row["name"] for row in await queries.ticket_types(viewer.workspace_id)}
             if changes.type_id in types:
                 c.set("ticket_type", changes.type_id, label=types[changes.type_id])
             else:
                 errors["type"] = _("Unknown ticket type.")
-        if changes.group_id is not None:
+        if changes.group_id is not UNCHANGED:
             group = await AgentGroup.select(AgentGroup.name).where(
                 AgentGroup.id == changes.group_id, AgentGroup.workspace == viewer.workspace_id
             ).first()
@@ -53,7 +53,7 @@ async def update_fields(viewer: Viewer, number: int, changes: FieldChanges) -> d
                 errors["assignee"] = error
         # A status picked by hand wins over the move an assignment implies; the same status sent
         # back unchanged (the whole form is posted) leaves that move in place.
-        if changes.status is not None and changes.status != c.before["status"]:
+        if changes.status is not UNCHANGED and changes.status != c.before["status"]:
             if changes.status in MANUAL_STATUSES:
                 c.set("status", int(changes.status))
             else:

@@ -10,8 +10,8 @@ from app.accounts.tokens import new_token, token_hash
 from app.errors import Forbidden, ValidationFailed
 from app.i18n import _
 from app.mail import messages
-from app.tickets import queries
-from app.tickets.inputs import TEXT_HARD_LIMIT, Channel, NewTicket
+from app.tickets import queries, refs
+from app.tickets.inputs import Channel, NewTicket
 from app.tickets.refs import CustomerTicket
 from app.tickets.service.unit import CUSTOMER, Actor, Change, change
 from app.tickets.status import PRIORITIES, Status, Transition
@@ -19,7 +19,7 @@ from app.tickets.tables import Ticket
 
 # Channels where the workspace's "customers must confirm their address" applies. Mail proves the
 # address by arriving from it; an agent creating a ticket vouches for the customer.
-CONFIRMED_BY_CHANNEL = (Channel.WEB, Channel.API)
+CHANNELS_NEEDING_CONFIRMATION = (Channel.WEB, Channel.API)
 
 
 @dataclass
@@ -35,7 +35,7 @@ async def _check(workspace: dict, new: NewTicket) -> None:
         errors["type"] = _("Please choose a valid ticket type.")
     if new.prio not in PRIORITIES:
         errors["prio"] = _("Please choose a valid priority.")
-    if len(new.text) > min(new.channel.max_text, TEXT_HARD_LIMIT):
+    if not new.text.strip() or len(new.text) > new.channel.max_text:
         errors["text"] = _("%(label)s may have at most %(max)d characters.", label=_("Text"), max=new.channel.max_text)
     if errors:
         raise ValidationFailed(errors)
@@ -44,7 +44,7 @@ async def _check(workspace: dict, new: NewTicket) -> None:
 async def create_ticket(workspace: dict, new: NewTicket, *, actor: Actor = CUSTOMER) -> Created:
     """Open a ticket for a customer: the public form, an agent on their behalf, the API or mail."""
     await _check(workspace, new)
-    needs_confirmation = bool(workspace["confirm_email"]) and new.channel in CONFIRMED_BY_CHANNEL
+    needs_confirmation = bool(workspace["confirm_email"]) and new.channel in CHANNELS_NEEDING_CONFIRMATION
     needs_confirmation = needs_confirmation and actor.kind == "customer"
     token, digest = new_token() if needs_confirmation else (None, None)
     group_id = await queries.default_group_id(workspace["id"])  # cached; read before taking the write lock
@@ -59,7 +59,7 @@ async def create_ticket(workspace: dict, new: NewTicket, *, actor: Actor = CUSTO
             subject=new.subject,
             text=new.text,
             customer_name=new.name,
-            customer_email=new.email.lower(),
+            customer_email=new.email,
             ticket_type=new.type_id,
             prio=new.prio,
             status=int(Status.AWAITING_CONFIRMATION if needs_confirmation else Status.OPEN),
@@ -70,7 +70,7 @@ async def create_ticket(workspace: dict, new: NewTicket, *, actor: Actor = CUSTO
             updated_at=now,
         )
         await ticket.save()
-        unit = Change(ticket.to_dict(), actor)
+        unit = Change(ticket.to_dict(), actor, now=now)
         unit.event("created", {"source": new.channel.value, "status": unit.ticket["status"]})
         unit.mail(messages.queue_ticket_created, confirmation_token=token)
         await unit.flush()
@@ -79,7 +79,11 @@ async def create_ticket(workspace: dict, new: NewTicket, *, actor: Actor = CUSTO
 
 async def confirm_ticket(workspace: dict, ticket_hash: str, token: str) -> bool:
     """The customer confirms their address with the mailed token. True if it confirmed now."""
-    async with change(CustomerTicket(workspace["id"], ticket_hash), CUSTOMER) as c:
+    ref = CustomerTicket(workspace["id"], ticket_hash)
+    # Read first: a link opened again, or a made-up hash, needs no write lock.
+    if (await refs.load(ref, Ticket.status))["status"] != Status.AWAITING_CONFIRMATION:
+        return False
+    async with change(ref, CUSTOMER) as c:
         if c.ticket["status"] != Status.AWAITING_CONFIRMATION:
             return False
         expected = c.ticket["confirmation_token_hash"]

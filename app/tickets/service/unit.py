@@ -8,10 +8,20 @@
 `change()` opens one write transaction, loads the ticket once through the reference's scope (a
 ticket outside it is NotFound) and hands out a `Change`. The intent sets fields, adds posts and
 events and asks for mail; when the block ends without an error the unit writes it all: one
-UPDATE of the changed columns, the timeline entries (the intent's own first, then one event per
-changed field, none for a field that did not change), the outbox mails, and a search reindex
+UPDATE of the changed columns, the timeline entries, the outbox mails, and a search reindex
 registered with `db.on_commit`, so it runs after the outermost COMMIT even when a caller wraps
 several intents in one transaction. An exception rolls everything back.
+
+What a newcomer should know:
+- Field events come from the difference between the ticket as loaded and as left, in the order
+  of FIELD_EVENTS (an assignment before the status move it causes), after the intent's own posts
+  and events. A value changed and changed back within one change is no change.
+- A column missing from FIELD_EVENTS changes without a timeline entry: add a new column there
+  (and decide in app/tickets/queries.py whether customers see its event).
+- `updated_at` moves when a column changes, on posts (not internal notes: `touch=False`) and on
+  `touch()`; not for an event alone.
+- Mails asked for with `mail()` are queued even when nothing else changed: asking is the intent's
+  decision.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from app import clock, db
@@ -78,11 +89,11 @@ FIELD_EVENTS: dict[str, Callable[[Any, Any, str | None], tuple[str, dict]]] = {
 class Change:
     """One intent's change to one ticket; written when the `change()` block ends."""
 
-    def __init__(self, ticket: dict, actor: Actor) -> None:
+    def __init__(self, ticket: dict, actor: Actor, now: datetime | None = None) -> None:
         self.ticket = ticket  # current values, as the intent changes them
         self.before = dict(ticket)
         self.actor = actor
-        self.now = clock.now()  # one timestamp for everything this change writes
+        self.now = now or clock.now()  # one timestamp for everything this change writes
         self._labels: dict[str, str] = {}
         self._entries: list[dict] = []
         self._mails: list[tuple[Callable[..., Awaitable[Any]], dict]] = []
@@ -128,18 +139,21 @@ class Change:
     # -- writing ------------------------------------------------------------------------------
 
     def _entry(self, kind: str, **values: Any) -> None:
-        # Events carry the agent who caused them; customers' and the system's stay unattributed.
         if kind == "event":
-            values.setdefault("author_name", self.actor.name if self.actor.kind == "agent" else "")
+            values.setdefault("author_name", self._event_author)
         self._entries.append({"kind": kind, **values})
+
+    @property
+    def _event_author(self) -> str:
+        """Events carry the agent who caused them; customers' and the system's stay unattributed."""
+        return self.actor.name if self.actor.kind == "agent" else ""
 
     def _field_events(self) -> list[dict]:
         events = []
         for field, describe in FIELD_EVENTS.items():
             if self.changed(field):
                 code, data = describe(self.before[field], self.ticket[field], self._labels.get(field))
-                events.append({"kind": "event", "event": code, "data": data,
-                               "author_name": self.actor.name if self.actor.kind == "agent" else ""})
+                events.append({"kind": "event", "event": code, "data": data, "author_name": self._event_author})
         return events
 
     async def flush(self) -> None:
