@@ -308,6 +308,14 @@ def test_agent_finds_and_handles_ticket(agent: Watched, installation: Installati
     expect(row).to_contain_text("In progress")
     expect(row).to_contain_text("High")
 
+    # The superadmin's menu leads to the workspace's administration.
+    page.get_by_role("link", name="Administration").click()
+    expect(page).to_have_url(f"{installation.base_url}/admin")
+    expect(page.get_by_role("heading", name="Workspace", level=1)).to_be_visible()
+    expect(page.locator("[data-fact=name]")).to_have_text(installation.company)
+    expect(page.locator("[data-count=tickets]")).to_have_text("2")
+    shot(page, "11b-admin-workspace")
+
     agent.assert_clean()
     journey["note"] = NOTE_TEXT
     journey["reply"] = REPLY_TEXT
