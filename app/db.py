@@ -1,26 +1,58 @@
-"""The database engine: Piccolo's SQLite engine kept on two long-lived connections.
+"""The database engine: Piccolo's SQLite engine kept on a few long-lived connections.
 
 Stock Piccolo opens a new aiosqlite connection (and thread) for every query outside a transaction
 and for every transaction, which caps a logged-in page at ~200 requests/s on this stack. SQLite
-allows one writer at a time anyway, so HelpRealm keeps:
+allows one writer at a time anyway, so each event loop keeps:
 
-- one *reader* connection for SELECTs outside a transaction (WAL lets it read while a write runs);
+- a small *reader pool* (`configure(path, read_connections=3)`, 1-8): readers are opened lazily,
+  up to N; a read takes an idle one or waits its turn (first come, first served), so one long read
+  (an export) never stalls every page. WAL lets readers run while a write is in progress;
 - one *writer* connection, used by one transaction (or autocommit write) at a time, guarded by an
   asyncio lock, and always `BEGIN IMMEDIATE`: a read-then-write transaction takes the write lock
   before it reads, so it can never fail half-way with "database is locked".
 
-Each event loop gets its own pair (a server has one loop; tests have the test's and the test
-client's). Connections are opened lazily on first use and must be closed with `await ENGINE.close()`
-(aiosqlite's thread is not a daemon: a forgotten connection hangs the process at exit). The app's
-lifespan and the CLI do that.
+Where each call goes:
+
+- `SELECT ...`, or a `WITH ...` that neither inserts, updates nor deletes, outside a transaction:
+  a reader from the pool (readers are `query_only`, so a misrouted write fails loudly);
+- any other statement outside a transaction (an autocommit write, DDL, PRAGMA): the writer, under
+  the lock, as if it were a one-statement transaction;
+- everything inside `async with write():` (reads too): the transaction's connection, the writer;
+  nested `write()` blocks join the outermost one (Piccolo hands back the parent transaction);
+- `Query.batch()` (Piccolo calls `get_connection()`): a private connection that the caller's
+  `async with` closes;
+- `await ENGINE.close()`: closes every connection of every loop (aiosqlite's thread is not a
+  daemon: a forgotten connection hangs the process at exit). The app's lifespan and the CLI do it.
+
+Each event loop gets its own connections (a server has one loop; tests have the test's and the
+test client's). Call `configure()` before the first query, or after `close()`: open connections
+keep the path and pool size they were opened with.
+
+Piccolo internals this module relies on (piccolo is pinned to 1.38.0 in pyproject.toml; an upgrade
+must re-check every item of this list):
+
+- `SQLiteEngine.connection_kwargs` (what `aiosqlite.connect` gets), its `path` property, and the
+  `current_transaction` ContextVar that `run_querystring()` / `run_ddl()` read to choose between
+  `_run_in_existing_connection(connection, query, args, query_type, table)` (inside a transaction)
+  and `_run_in_new_connection(query, args, query_type, table)` (outside), both returning the rows;
+- `SQLiteTransaction.__init__(engine, transaction_type, allow_nested)` setting `_parent` (the
+  active transaction, for nested ones), `_committed`, `_rolled_back`; its `begin()`, `commit()`,
+  `rollback()`; `context` (the ContextVar token) and `connection` being plain attributes;
+- `batch()` calling `engine.get_connection()` and closing that connection itself;
+- `piccolo.engine.sqlite.dict_factory` as the row factory Piccolo's result handling expects.
+
+From aiosqlite (not pinned) only public API is used: `connect`, `execute_fetchall`, `execute`,
+`interrupt`, `close`, `stop`, `in_transaction` (which raises ValueError once closed).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
@@ -31,6 +63,99 @@ PRAGMAS = (
     "PRAGMA temp_store = MEMORY",
     "PRAGMA cache_size = -8000",  # 8 MB page cache per connection (the OS caches the file too)
 )
+READ_CONNECTIONS_RANGE = range(1, 9)
+# A WITH statement is a read unless its main statement writes; a false positive (the word in a
+# string literal) only sends a read to the writer, which is correct, just not side by side.
+_WRITE_KEYWORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def _check_read_connections(read_connections: int) -> int:
+    if read_connections not in READ_CONNECTIONS_RANGE:
+        raise ValueError(f"read_connections must be between 1 and 8, not {read_connections!r}")
+    return read_connections
+
+
+def _is_usable(conn: aiosqlite.Connection) -> bool:
+    """A reader can serve the next read unless aiosqlite closed it (the property then raises
+    ValueError) or it was somehow left inside a transaction."""
+    try:
+        return not conn.in_transaction
+    except ValueError:
+        return False
+
+
+class ReaderPool:
+    """Up to `size` reader connections of one event loop, opened on demand.
+
+    The semaphore counts free slots; asyncio's Semaphore queues waiters first come, first served
+    and gives a cancelled waiter's turn to the next one. Idle readers are reused last-in first-out
+    so a quiet server keeps using one connection whose page cache is warm."""
+
+    def __init__(self, size: int, connect: Callable[[], Any]) -> None:
+        self.size = size
+        self.opened: list[aiosqlite.Connection] = []  # idle and busy; close() closes them all
+        self.waiting = 0  # reads queued for a reader; tests watch it
+        self._idle: list[aiosqlite.Connection] = []
+        self._slots = asyncio.Semaphore(size)
+        self._connect = connect
+        self._closed = False
+
+    async def fetchall(self, query: str, args: list[Any]) -> list[dict]:
+        conn = await self._check_out()
+        usable = True
+        try:
+            return await conn.execute_fetchall(query, args)
+        except asyncio.CancelledError:
+            # The statement keeps running in aiosqlite's thread; stop it so a cancelled long read
+            # (a client gone during an export) frees its reader now. Best effort: if it has not
+            # started yet it runs to the end, and the next read on this reader waits for it.
+            if _is_usable(conn):
+                await conn.interrupt()
+            raise
+        except BaseException:
+            usable = _is_usable(conn)
+            raise
+        finally:
+            self._check_in(conn, usable)
+
+    async def _check_out(self) -> aiosqlite.Connection:
+        self.waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            while self._idle:
+                conn = self._idle.pop()
+                if _is_usable(conn):
+                    return conn
+                self._discard(conn)  # broken while idle: this read has not run yet, so open anew
+            conn = await self._connect()  # a free slot and no idle reader: fewer than size are open
+            self.opened.append(conn)
+            return conn
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def _check_in(self, conn: aiosqlite.Connection, usable: bool) -> None:
+        if self._closed or not usable:
+            # Replaced on demand: the freed slot lets the next read open a fresh reader. A reader
+            # no longer listed is being closed by close(), which must not find it stopped.
+            if conn in self.opened:
+                self._discard(conn)
+        else:
+            self._idle.append(conn)
+        self._slots.release()
+
+    def _discard(self, conn: aiosqlite.Connection) -> None:
+        self.opened.remove(conn)
+        conn.stop()  # closes the sqlite3 connection in its thread (if still open), then ends the thread
+
+    async def close(self) -> None:
+        self._closed = True
+        opened, self.opened, self._idle = self.opened, [], []
+        for conn in opened:
+            await conn.close()  # waits for a read still running on it
 
 
 @dataclass
@@ -38,18 +163,17 @@ class _LoopConnections:
     """The connections one event loop uses. A server has one loop; tests have two (the test's and
     the test client's), and each gets its own writer so transactions never share a connection."""
 
-    reader: Optional[aiosqlite.Connection] = None
-    writer: Optional[aiosqlite.Connection] = None
+    readers: ReaderPool
+    writer: aiosqlite.Connection | None = None
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    open_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class WriteTransaction(SQLiteTransaction):
     """A transaction on the loop's writer connection; one at a time, BEGIN IMMEDIATE."""
 
-    engine: "HelpRealmEngine"
+    engine: HelpRealmEngine
 
-    async def __aenter__(self) -> "WriteTransaction":
+    async def __aenter__(self) -> WriteTransaction:
         if self._parent is not None:
             return self._parent
         conns = self.engine._conns()
@@ -84,9 +208,10 @@ class WriteTransaction(SQLiteTransaction):
 
 
 class HelpRealmEngine(SQLiteEngine):
-    def __init__(self, path: str = "helprealm.sqlite", **kwargs: Any) -> None:
+    def __init__(self, path: str = "helprealm.sqlite", read_connections: int = 3, **kwargs: Any) -> None:
         kwargs.setdefault("timeout", 30)  # busy timeout for other processes (CLI next to a server)
         super().__init__(path=path, **kwargs)
+        self.read_connections = _check_read_connections(read_connections)
         self._by_loop: dict[asyncio.AbstractEventLoop, _LoopConnections] = {}
 
     # -- connection management ------------------------------------------------------------
@@ -95,41 +220,39 @@ class HelpRealmEngine(SQLiteEngine):
         loop = asyncio.get_running_loop()
         conns = self._by_loop.get(loop)
         if conns is None:
-            conns = self._by_loop[loop] = _LoopConnections()
+            readers = ReaderPool(self.read_connections, self._open_reader)
+            conns = self._by_loop[loop] = _LoopConnections(readers=readers)
         return conns
 
-    async def _connect(self) -> aiosqlite.Connection:
+    async def _connect(self, *extra_pragmas: str) -> aiosqlite.Connection:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(**self.connection_kwargs)
-        conn.row_factory = dict_factory  # type: ignore[assignment]
-        for pragma in PRAGMAS:
-            await conn.execute(pragma)
+        try:
+            conn.row_factory = dict_factory  # type: ignore[assignment]
+            for pragma in PRAGMAS + extra_pragmas:
+                await conn.execute(pragma)
+        except BaseException:
+            conn.stop()  # not awaited, so a cancelled open still ends the connection's thread
+            raise
         return conn
 
-    async def _reader(self) -> aiosqlite.Connection:
-        conns = self._conns()
-        if conns.reader is None:
-            async with conns.open_lock:
-                if conns.reader is None:
-                    conns.reader = await self._connect()
-        return conns.reader
+    async def _open_reader(self) -> aiosqlite.Connection:
+        return await self._connect("PRAGMA query_only = ON")
 
     async def _writer(self, conns: _LoopConnections) -> aiosqlite.Connection:
         """Call with conns.write_lock held."""
         if conns.writer is None:
-            conn = await self._connect()
             # WAL persists in the file; setting it once per process is enough.
-            await conn.execute("PRAGMA journal_mode = WAL")
-            conns.writer = conn
+            conns.writer = await self._connect("PRAGMA journal_mode = WAL")
         return conns.writer
 
     async def close(self) -> None:
         """Close every connection (aiosqlite connections may be closed from any running loop)."""
         states, self._by_loop = list(self._by_loop.values()), {}
         for conns in states:
-            for conn in (conns.reader, conns.writer):
-                if conn is not None:
-                    await conn.close()
+            await conns.readers.close()
+            if conns.writer is not None:
+                await conns.writer.close()
 
     async def get_connection(self) -> aiosqlite.Connection:
         # Used by Piccolo for batch(): a private connection the caller closes.
@@ -140,21 +263,20 @@ class HelpRealmEngine(SQLiteEngine):
     @staticmethod
     def _is_read(query: str) -> bool:
         head = query.lstrip()[:6].upper()
-        return head == "SELECT" or (head.startswith("WITH") and "RETURNING" not in query.upper())
+        return head == "SELECT" or (head.startswith("WITH") and not _WRITE_KEYWORD.search(query))
 
     async def _run_in_new_connection(
         self,
         query: str,
-        args: Optional[list[Any]] = None,
+        args: list[Any] | None = None,
         query_type: str = "generic",
         table: Any = None,
     ):
         args = args or []
-        if self._is_read(query):
-            reader = await self._reader()
-            return await reader.execute_fetchall(query, args)
-        # An autocommit write: take the writer like a one-statement transaction.
         conns = self._conns()
+        if self._is_read(query):
+            return await conns.readers.fetchall(query, args)
+        # An autocommit write: take the writer like a one-statement transaction.
         async with conns.write_lock:
             writer = await self._writer(conns)
             return await writer.execute_fetchall(query, args)
@@ -163,7 +285,7 @@ class HelpRealmEngine(SQLiteEngine):
         self,
         connection,
         query: str,
-        args: Optional[list[Any]] = None,
+        args: list[Any] | None = None,
         query_type: str = "generic",
         table: Any = None,
     ):
@@ -181,9 +303,11 @@ class HelpRealmEngine(SQLiteEngine):
 ENGINE = HelpRealmEngine()
 
 
-def configure(db_path: Path) -> HelpRealmEngine:
+def configure(db_path: Path, read_connections: int = 3) -> HelpRealmEngine:
+    """Point ENGINE at the installation's file with a pool of `read_connections` readers (1-8)."""
     from app.cache import clear_all
 
+    ENGINE.read_connections = _check_read_connections(read_connections)
     ENGINE.path = str(db_path)
     clear_all()  # cached rows belong to the database they came from
     return ENGINE
@@ -192,3 +316,4 @@ def configure(db_path: Path) -> HelpRealmEngine:
 def write():
     """`async with write():` a read-then-write unit of work (BEGIN IMMEDIATE, one at a time)."""
     return ENGINE.transaction()
+

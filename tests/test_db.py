@@ -1,13 +1,25 @@
-"""The engine: long-lived connections, BEGIN IMMEDIATE writes that never fail under concurrency,
-rollback leaves nothing behind, and one connection pair per event loop."""
+"""The engine: long-lived connections, a pool of readers that serve reads side by side, BEGIN
+IMMEDIATE writes that never fail under concurrency, rollback leaves nothing behind, and one set
+of connections per event loop.
+
+Reads are held open with `gate('name')`, an SQL function that blocks the reader's thread until the
+test opens the gate: which read waits for which is then decided by the test, not by the machine's
+speed, so nothing here asserts a time."""
 
 import asyncio
+import sqlite3
+import threading
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from app import db
 from app.migrate import migrate
 from app.workspaces.tables import Workspace
+
+# Guards against a broken engine hanging the run; never a measure of speed.
+HANG_GUARD_SECONDS = 60
 
 
 @pytest.fixture
@@ -16,6 +28,86 @@ async def database(tmp_path):
     await migrate()
     yield db.ENGINE
     await db.ENGINE.close()
+
+
+class Probe:
+    """Gives every connection the engine opens two SQL functions: `conn_id()`, the connection's
+    number, to tell which connection served a query, and `gate(name)`, which blocks until
+    `open_gate(name)` (each call is counted, so the test knows a read reached its gate)."""
+
+    def __init__(self) -> None:
+        self.connections_opened = 0
+        self._gates: dict[str, threading.Event] = {}
+        self._arrivals: Counter[str] = Counter()
+        self._lock = threading.Lock()  # the functions run in the connections' threads
+
+    async def label(self, conn) -> None:
+        number = self.connections_opened
+        self.connections_opened += 1
+        await conn.create_function("conn_id", 0, lambda: number)
+        await conn.create_function("gate", 1, self._pass_gate)
+
+    def _event(self, name: str) -> threading.Event:
+        with self._lock:
+            return self._gates.setdefault(name, threading.Event())
+
+    def _pass_gate(self, name: str) -> int:
+        event = self._event(name)
+        with self._lock:
+            self._arrivals[name] += 1
+        event.wait(HANG_GUARD_SECONDS)
+        return 1
+
+    def arrived(self, name: str) -> int:
+        with self._lock:
+            return self._arrivals[name]
+
+    def open_gate(self, name: str) -> None:
+        self._event(name).set()
+
+    def open_all_gates(self) -> None:
+        with self._lock:
+            events = list(self._gates.values())
+        for event in events:
+            event.set()
+
+
+@pytest.fixture
+async def probe(database, monkeypatch):
+    probe = Probe()
+    real_connect = database._connect
+
+    async def connect_labelled(*pragmas):
+        conn = await real_connect(*pragmas)
+        await probe.label(conn)
+        return conn
+
+    monkeypatch.setattr(database, "_connect", connect_labelled)
+    await database.close()  # start again with connections that all carry the functions
+    yield probe
+    probe.open_all_gates()  # a failed test must not leave a reader blocked: close() waits for it
+
+
+async def use_readers(engine, read_connections: int):
+    """Reconfigure the pool size and return this loop's (fresh) pool."""
+    db.configure(Path(engine.path), read_connections=read_connections)
+    await engine.close()
+    return engine._conns().readers
+
+
+async def until(condition, what: str) -> None:
+    for _ in range(HANG_GUARD_SECONDS * 1000):
+        if condition():
+            return
+        await asyncio.sleep(0.001)
+    pytest.fail(f"never happened: {what}")
+
+
+def gated_read(gate: str):
+    return asyncio.create_task(Workspace.raw(f"SELECT gate('{gate}') AS passed, conn_id() AS conn").run())
+
+
+# -- writes and transactions ------------------------------------------------------------------
 
 
 async def test_concurrent_read_then_write_transactions_all_succeed(database):
@@ -46,14 +138,14 @@ async def test_failed_transaction_rolls_back_everything(database):
 async def test_queries_reuse_long_lived_connections(database):
     await Workspace.select().limit(1)
     conns = database._conns()
-    reader = conns.reader
-    for _ in range(5):
+    [reader] = conns.readers.opened
+    for _ in range(5):  # one read after another never needs a second reader
         await Workspace.select().limit(1)
     async with db.write():
         await Workspace(key="d" * 32, name="x").save()
     writer = conns.writer
     await Workspace(key="e" * 32, name="y").save()  # autocommit write goes to the same writer
-    assert conns.reader is reader and conns.writer is writer
+    assert conns.readers.opened == [reader] and conns.writer is writer
     assert reader is not writer
     mode = await reader.execute_fetchall("PRAGMA journal_mode")
     assert list(mode[0].values())[0] == "wal"
@@ -65,6 +157,114 @@ async def test_reader_sees_committed_writes_only(database):
         # a plain select inside the transaction runs on the transaction's connection
         assert await Workspace.count() == 1
     assert await Workspace.count() == 1
+
+
+async def test_writes_in_a_with_statement_go_to_the_writer_and_readers_refuse_writes(database):
+    await Workspace.raw("WITH v(k) AS (SELECT {}) INSERT INTO workspace (key, name) SELECT k, 'w' FROM v", "g" * 32)
+    assert await Workspace.count() == 1
+    [reader] = database._conns().readers.opened
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await reader.execute("DELETE FROM workspace")
+    assert await Workspace.count() == 1
+
+
+async def test_configure_refuses_a_pool_size_outside_1_to_8(tmp_path):
+    for size in (0, 9):
+        with pytest.raises(ValueError):
+            db.configure(tmp_path / "db.sqlite", read_connections=size)
+
+
+# -- the reader pool --------------------------------------------------------------------------
+
+
+async def test_a_quick_read_completes_on_another_reader_while_a_long_read_runs(database, probe):
+    long_read = gated_read("export")
+    await until(lambda: probe.arrived("export") == 1, "the long read holds its reader")
+    [quick] = await Workspace.raw("SELECT conn_id() AS conn")
+    assert not long_read.done()  # the quick read did not queue behind it
+    probe.open_gate("export")
+    [long] = await long_read
+    assert quick["conn"] != long["conn"]
+
+
+@pytest.mark.parametrize("size", [1, 3])
+async def test_the_pool_never_opens_more_readers_than_its_size(database, probe, size):
+    readers = await use_readers(database, size)
+    reads = [gated_read("busy") for _ in range(12)]
+    await until(lambda: probe.arrived("busy") == size and readers.waiting == 12 - size, "all readers busy")
+    assert len(readers.opened) == size
+    probe.open_gate("busy")
+    served_by = {rows[0]["conn"] for rows in await asyncio.gather(*reads)}
+    assert len(served_by) == size and len(readers.opened) == size
+
+
+async def test_one_reader_serves_waiting_reads_in_arrival_order_and_never_blocks_writes(database, probe):
+    readers = await use_readers(database, 1)
+    holder = gated_read("hold")
+    await until(lambda: probe.arrived("hold") == 1, "the only reader is held")
+    finished: list[int] = []
+
+    async def read(number: int) -> None:
+        await Workspace.count()
+        finished.append(number)
+
+    waiting = [asyncio.create_task(read(n)) for n in range(3)]
+    await until(lambda: readers.waiting == 3, "three reads queued")
+    await Workspace(key="h" * 32, name="written meanwhile").save()  # the writer is not in the pool
+    assert finished == []
+    probe.open_gate("hold")
+    await asyncio.gather(holder, *waiting)
+    assert finished == [0, 1, 2]
+    assert len(readers.opened) == 1
+
+
+async def test_a_cancelled_waiting_read_does_not_lose_a_reader(database, probe):
+    readers = await use_readers(database, 1)
+    holder = gated_read("hold")
+    await until(lambda: probe.arrived("hold") == 1, "the only reader is held")
+    waiter = asyncio.create_task(Workspace.count().run())
+    await until(lambda: readers.waiting == 1, "a read waits for the reader")
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    probe.open_gate("hold")
+    await holder
+    # With the one slot lost, this read would wait forever.
+    assert await asyncio.wait_for(Workspace.count(), HANG_GUARD_SECONDS) == 0
+    assert len(readers.opened) == 1 and readers.waiting == 0
+
+
+async def test_a_cancelled_long_read_is_interrupted_and_frees_its_reader(database, probe):
+    readers = await use_readers(database, 1)
+    probe.open_gate("started")  # passes at once; the count tells that the statement is running
+    endless = asyncio.create_task(
+        Workspace.raw(
+            "WITH RECURSIVE n(x) AS (SELECT gate('started') UNION ALL SELECT x + 1 FROM n WHERE x < 4e9) "
+            "SELECT count(*) AS rows FROM n"
+        ).run()
+    )
+    await until(lambda: probe.arrived("started") == 1, "the long read is running")
+    endless.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await endless
+    # The same (only) reader answers: the long statement no longer occupies it.
+    assert await asyncio.wait_for(Workspace.count(), HANG_GUARD_SECONDS) == 0
+    assert len(readers.opened) == 1
+
+
+async def test_a_read_that_failed_gives_its_reader_back_and_a_broken_one_is_replaced(database, probe):
+    readers = await use_readers(database, 1)
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        await Workspace.raw("SELECT * FROM no_such_table")
+    [reader] = readers.opened
+    assert await Workspace.count() == 0
+    assert readers.opened == [reader]  # the same reader served the next read
+    await reader.close()  # broken behind the pool's back
+    assert await Workspace.count() == 0  # served by a new reader instead of failing
+    assert len(readers.opened) == 1 and readers.opened != [reader]
+
+
+# -- migrations -------------------------------------------------------------------------------
 
 
 async def test_migrate_runs_pending_migrations_once(tmp_path):
