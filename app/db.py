@@ -21,6 +21,7 @@ Where each call goes:
   nested `write()` blocks join the outermost one (Piccolo hands back the parent transaction);
 - `Query.batch()` (Piccolo calls `get_connection()`): a private connection that the caller's
   `async with` closes;
+- `on_commit(callback)`: runs the callback after the outermost COMMIT, or at once outside one;
 - `await ENGINE.close()`: closes every connection of every loop (aiosqlite's thread is not a
   daemon: a forgotten connection hangs the process at exit). The app's lifespan and the CLI do it.
 
@@ -48,6 +49,7 @@ From aiosqlite (not pinned) only public API is used: `connect`, `execute_fetchal
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +58,8 @@ from typing import Any
 
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+
+log = logging.getLogger("helprealm.db")
 
 PRAGMAS = (
     "PRAGMA foreign_keys = ON",
@@ -169,9 +173,15 @@ class _LoopConnections:
 
 
 class WriteTransaction(SQLiteTransaction):
-    """A transaction on the loop's writer connection; one at a time, BEGIN IMMEDIATE."""
+    """A transaction on the loop's writer connection; one at a time, BEGIN IMMEDIATE. It keeps
+    the on_commit callbacks registered while it (or a nested write() joining it) is active."""
 
     engine: HelpRealmEngine
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.after_commit: list[Callable[[], object]] = []
+        self.finished = False
 
     async def __aenter__(self) -> WriteTransaction:
         if self._parent is not None:
@@ -202,9 +212,26 @@ class WriteTransaction(SQLiteTransaction):
                     await self.rollback()
                     raise
         finally:
+            self.finished = True
             self.engine.current_transaction.reset(self.context)
             self._lock.release()
+        # Reached only when nothing is raising. The lock is free and no transaction is current,
+        # so a callback may start a task that writes, and that task's queries are not routed
+        # into this finished transaction.
+        callbacks, self.after_commit = self.after_commit, []
+        if exception is None and self._committed:
+            _run_callbacks(callbacks)
         return exception is None
+
+
+def _run_callbacks(callbacks: list[Callable[[], object]]) -> None:
+    """Run every callback even if one fails: the data is committed, so the committing code must
+    not see an error, and the later callbacks still have to announce it."""
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("on_commit callback %r failed", callback)
 
 
 class HelpRealmEngine(SQLiteEngine):
@@ -298,6 +325,17 @@ class HelpRealmEngine(SQLiteEngine):
     ) -> SQLiteTransaction:
         return WriteTransaction(engine=self, transaction_type=TransactionType.immediate, allow_nested=allow_nested)
 
+    # -- after commit ----------------------------------------------------------------------
+
+    def on_commit(self, callback: Callable[[], object]) -> None:
+        transaction = self.current_transaction.get()
+        # A task started inside a transaction inherits its context, so the transaction it sees may
+        # already be over: then, as outside any transaction, there is nothing to wait for.
+        if isinstance(transaction, WriteTransaction) and not transaction.finished:
+            transaction.after_commit.append(callback)
+        else:
+            _run_callbacks([callback])
+
 
 # The one engine every table is bound to. `configure()` points it at the installation's file.
 ENGINE = HelpRealmEngine()
@@ -317,3 +355,9 @@ def write():
     """`async with write():` a read-then-write unit of work (BEGIN IMMEDIATE, one at a time)."""
     return ENGINE.transaction()
 
+
+def on_commit(callback: Callable[[], object]) -> None:
+    """Run `callback()` once the data written so far is durable: after the outermost `write()`
+    block commits (in registration order; dropped if it rolls back), or at once outside one.
+    A callback that raises is logged on `helprealm.db`, never raised into the committing code."""
+    ENGINE.on_commit(callback)

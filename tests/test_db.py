@@ -1,12 +1,13 @@
 """The engine: long-lived connections, a pool of readers that serve reads side by side, BEGIN
-IMMEDIATE writes that never fail under concurrency, rollback leaves nothing behind, and one set
-of connections per event loop.
+IMMEDIATE writes that never fail under concurrency, rollback leaves nothing behind, callbacks
+that run after the outermost commit, and one set of connections per event loop.
 
 Reads are held open with `gate('name')`, an SQL function that blocks the reader's thread until the
 test opens the gate: which read waits for which is then decided by the test, not by the machine's
 speed, so nothing here asserts a time."""
 
 import asyncio
+import logging
 import sqlite3
 import threading
 from collections import Counter
@@ -262,6 +263,85 @@ async def test_a_read_that_failed_gives_its_reader_back_and_a_broken_one_is_repl
     await reader.close()  # broken behind the pool's back
     assert await Workspace.count() == 0  # served by a new reader instead of failing
     assert len(readers.opened) == 1 and readers.opened != [reader]
+
+
+# -- on_commit --------------------------------------------------------------------------------
+
+
+async def test_on_commit_runs_after_the_commit_in_registration_order(database):
+    seen: list[tuple[str, int]] = []
+
+    def committed_rows(label: str):
+        def callback():
+            # A separate connection sees the rows only once they are committed.
+            with sqlite3.connect(database.path) as other:
+                seen.append((label, other.execute("SELECT count(*) FROM workspace").fetchone()[0]))
+            assert database.current_transaction.get() is None  # the transaction is over
+
+        return callback
+
+    async with db.write():
+        await Workspace(key="i" * 32, name="x").save()
+        db.on_commit(committed_rows("first"))
+        db.on_commit(committed_rows("second"))
+        assert seen == []
+    assert seen == [("first", 1), ("second", 1)]
+
+
+async def test_on_commit_callbacks_are_dropped_on_rollback(database):
+    calls: list[str] = []
+    with pytest.raises(RuntimeError):
+        async with db.write():
+            db.on_commit(lambda: calls.append("rolled back"))
+            raise RuntimeError("boom")
+    async with db.write():  # a later transaction does not inherit them
+        pass
+    assert calls == []
+
+
+async def test_nested_write_blocks_run_their_callbacks_once_at_the_outermost_commit(database):
+    calls: list[str] = []
+    async with db.write():
+        db.on_commit(lambda: calls.append("outer"))
+        async with db.write():
+            db.on_commit(lambda: calls.append("nested"))
+        assert calls == []  # the nested block's end is not a commit
+    assert calls == ["outer", "nested"]
+    async with db.write():
+        pass
+    assert calls == ["outer", "nested"]
+
+
+async def test_on_commit_outside_a_transaction_runs_at_once(database):
+    calls: list[str] = []
+    db.on_commit(lambda: calls.append("now"))
+    assert calls == ["now"]
+
+    async def after_the_transaction_ended(started_inside: asyncio.Event):
+        await started_inside.wait()  # this task inherited the context of a transaction now over
+        db.on_commit(lambda: calls.append("late"))
+
+    go = asyncio.Event()
+    async with db.write():
+        late = asyncio.create_task(after_the_transaction_ended(go))
+    go.set()
+    await late
+    assert calls == ["now", "late"]
+
+
+async def test_a_raising_callback_is_logged_and_the_later_ones_still_run(database, caplog):
+    calls: list[str] = []
+
+    def broken():
+        raise RuntimeError("index unavailable")
+
+    with caplog.at_level(logging.ERROR, logger="helprealm.db"):
+        async with db.write():
+            db.on_commit(broken)
+            db.on_commit(lambda: calls.append("after"))
+    assert calls == ["after"]
+    [record] = [r for r in caplog.records if r.name == "helprealm.db"]
+    assert record.exc_info[0] is RuntimeError
 
 
 # -- migrations -------------------------------------------------------------------------------
