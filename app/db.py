@@ -1,49 +1,42 @@
 """The database engine: Piccolo's SQLite engine kept on a few long-lived connections.
 
-Stock Piccolo opens a new aiosqlite connection (and thread) for every query outside a transaction
-and for every transaction, which caps a logged-in page at ~200 requests/s on this stack. SQLite
-allows one writer at a time anyway, so each event loop keeps:
+Stock Piccolo opens a new aiosqlite connection (and thread) per query outside a transaction and per
+transaction, which caps a logged-in page at ~200 requests/s here. Each event loop keeps instead
+(a server has one loop; tests have the test's and the test client's):
 
-- a small *reader pool* (`configure(path, read_connections=3)`, 1-8): readers are opened lazily,
-  up to N; a read takes an idle one or waits its turn (first come, first served), so one long read
-  (an export) never stalls every page. WAL lets readers run while a write is in progress;
-- one *writer* connection, used by one transaction (or autocommit write) at a time, guarded by an
-  asyncio lock, and always `BEGIN IMMEDIATE`: a read-then-write transaction takes the write lock
-  before it reads, so it can never fail half-way with "database is locked".
+- a small pool of *readers* (`configure(path, read_connections=3)`, 1-8, opened lazily). Reads
+  start one at a time, first come first served, but one that runs long (over LONG_READ_SECONDS:
+  an export) lets the next start beside it on another reader, so it never stalls every page
+  (ReaderPool says why not always side by side). WAL lets readers run while a write is going on;
+- one *writer*, used by one transaction (or autocommit write) at a time behind an asyncio lock,
+  always `BEGIN IMMEDIATE`: a read-then-write transaction takes the write lock before it reads, so
+  it can never fail half-way with "database is locked".
 
 Where each call goes:
-
-- `SELECT ...`, or a `WITH ...` that neither inserts, updates nor deletes, outside a transaction:
-  a reader from the pool (readers are `query_only`, so a misrouted write fails loudly);
-- any other statement outside a transaction (an autocommit write, DDL, PRAGMA): the writer, under
-  the lock, as if it were a one-statement transaction;
-- everything inside `async with write():` (reads too): the transaction's connection, the writer;
-  nested `write()` blocks join the outermost one (Piccolo hands back the parent transaction);
-- `Query.batch()` (Piccolo calls `get_connection()`): a private connection that the caller's
-  `async with` closes;
+- `SELECT`, or a `WITH` that neither inserts, updates nor deletes, outside a transaction: a reader
+  (readers are `query_only`, so a misrouted write fails loudly instead of bypassing the lock);
+- any other statement outside a transaction (autocommit write, DDL, PRAGMA): the writer, under
+  the lock, like a one-statement transaction;
+- everything inside `async with write():`, reads too: the writer; nested `write()` blocks join the
+  outermost one (Piccolo hands back the parent transaction);
+- `Query.batch()` (Piccolo calls `get_connection()`): a private connection its `async with` closes;
 - `on_commit(callback)`: runs the callback after the outermost COMMIT, or at once outside one;
 - `await ENGINE.close()`: closes every connection of every loop (aiosqlite's thread is not a
   daemon: a forgotten connection hangs the process at exit). The app's lifespan and the CLI do it.
+Call `configure()` before the first query or after `close()`: open connections keep their path.
 
-Each event loop gets its own connections (a server has one loop; tests have the test's and the
-test client's). Call `configure()` before the first query, or after `close()`: open connections
-keep the path and pool size they were opened with.
-
-Piccolo internals this module relies on (piccolo is pinned to 1.38.0 in pyproject.toml; an upgrade
-must re-check every item of this list):
-
-- `SQLiteEngine.connection_kwargs` (what `aiosqlite.connect` gets), its `path` property, and the
-  `current_transaction` ContextVar that `run_querystring()` / `run_ddl()` read to choose between
-  `_run_in_existing_connection(connection, query, args, query_type, table)` (inside a transaction)
-  and `_run_in_new_connection(query, args, query_type, table)` (outside), both returning the rows;
+Piccolo internals relied on (piccolo is pinned to 1.38.0; an upgrade must re-check this list):
+- `SQLiteEngine.connection_kwargs` (given to `aiosqlite.connect`), its `path` property, and its
+  `current_transaction` ContextVar, which `run_querystring()` / `run_ddl()` read to choose between
+  `_run_in_existing_connection(connection, query, args, query_type, table)` (in a transaction) and
+  `_run_in_new_connection(query, args, query_type, table)` (outside), both returning the rows;
 - `SQLiteTransaction.__init__(engine, transaction_type, allow_nested)` setting `_parent` (the
   active transaction, for nested ones), `_committed`, `_rolled_back`; its `begin()`, `commit()`,
-  `rollback()`; `context` (the ContextVar token) and `connection` being plain attributes;
+  `rollback()`; `context` (the ContextVar token) and `connection` as plain attributes;
 - `batch()` calling `engine.get_connection()` and closing that connection itself;
-- `piccolo.engine.sqlite.dict_factory` as the row factory Piccolo's result handling expects.
-
-From aiosqlite (not pinned) only public API is used: `connect`, `execute_fetchall`, `execute`,
-`interrupt`, `close`, `stop`, `in_transaction` (which raises ValueError once closed).
+- `piccolo.engine.sqlite.dict_factory`, the row factory Piccolo's result handling expects.
+From aiosqlite (not pinned) only public API: `connect`, `execute`, `execute_fetchall`, `interrupt`,
+`close`, `stop`, `in_transaction` (raises ValueError once closed).
 """
 
 from __future__ import annotations
@@ -51,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +62,9 @@ PRAGMAS = (
     "PRAGMA cache_size = -8000",  # 8 MB page cache per connection (the OS caches the file too)
 )
 READ_CONNECTIONS_RANGE = range(1, 9)
+# A read still running after this long counts as long: the next read may start on another reader.
+# Short reads take ~0.1-1 ms; a waiting read's turn comes at most 1-2x this late behind a long one.
+LONG_READ_SECONDS = 0.01
 # A WITH statement is a read unless its main statement writes; a false positive (the word in a
 # string literal) only sends a read to the writer, which is correct, just not side by side.
 _WRITE_KEYWORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
@@ -91,21 +88,51 @@ def _is_usable(conn: aiosqlite.Connection) -> bool:
 class ReaderPool:
     """Up to `size` reader connections of one event loop, opened on demand.
 
-    The semaphore counts free slots; asyncio's Semaphore queues waiters first come, first served
-    and gives a cancelled waiter's turn to the next one. Idle readers are reused last-in first-out
-    so a quiet server keeps using one connection whose page cache is warm."""
+    A read waits its turn (first come, first served) while another read that started less than
+    `long_read_after` seconds ago is still running; a read that runs longer lets the next start
+    beside it on another reader. Why not any idle reader at once: the event loop's Python, not
+    SQLite, limits short reads, and 8 tasks of short reads ran ~30% slower on 3 readers side by
+    side than on one (bench.engine, 2 cores): the extra threads only fight the loop for the GIL.
+    Idle readers are reused last-in first-out, so a quiet server keeps one warm page cache."""
 
-    def __init__(self, size: int, connect: Callable[[], Any]) -> None:
+    def __init__(self, size: int, connect: Callable[[], Any], long_read_after: float = LONG_READ_SECONDS) -> None:
         self.size = size
+        self.long_read_after = long_read_after
         self.opened: list[aiosqlite.Connection] = []  # idle and busy; close() closes them all
-        self.waiting = 0  # reads queued for a reader; tests watch it
         self._idle: list[aiosqlite.Connection] = []
-        self._slots = asyncio.Semaphore(size)
+        self._opening = 0  # readers being opened count toward size
+        self._waiters: deque[tuple[asyncio.Future, object]] = deque()
+        self._young: object | None = None  # the read the others wait behind, until it ends or runs long
+        self._young_since = 0.0
+        self._watching: asyncio.TimerHandle | None = None
+        self._loop = asyncio.get_running_loop()
         self._connect = connect
         self._closed = False
 
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
     async def fetchall(self, query: str, args: list[Any]) -> list[dict]:
-        conn = await self._check_out()
+        # The waiting is written out here rather than in helper coroutines: every await level is
+        # resumed again when the turn comes, and this path runs for every read.
+        read = object()
+        if not self._waiters and self._may_start():
+            conn = self._reserve(read)
+        else:
+            turn = self._loop.create_future()
+            self._waiters.append((turn, read))
+            self._watch_young_read()
+            try:
+                conn = await turn
+            except asyncio.CancelledError:
+                if not turn.cancelled():  # cancelled just after its turn came: pass the turn on
+                    self._give_back(turn.result(), read)
+                elif (turn, read) in self._waiters:
+                    self._waiters.remove((turn, read))
+                raise
+        if conn is None:
+            conn = await self._open_reader_for(read)
         usable = True
         try:
             return await conn.execute_fetchall(query, args)
@@ -120,36 +147,75 @@ class ReaderPool:
             usable = _is_usable(conn)
             raise
         finally:
-            self._check_in(conn, usable)
+            self._check_in(conn, read, usable)
 
-    async def _check_out(self) -> aiosqlite.Connection:
-        self.waiting += 1
+    def _may_start(self) -> bool:
+        return self._young is None and (bool(self._idle) or len(self.opened) + self._opening < self.size)
+
+    def _reserve(self, read: object) -> aiosqlite.Connection | None:
+        """Start `read`: it becomes the young read and gets an idle reader, or None: open one."""
+        self._young, self._young_since = read, self._loop.time()
+        while self._idle:
+            conn = self._idle.pop()
+            if _is_usable(conn):
+                return conn
+            self._discard(conn)  # broken while idle: this read has not run yet, so open anew
+        self._opening += 1
+        return None
+
+    async def _open_reader_for(self, read: object) -> aiosqlite.Connection:
         try:
-            await self._slots.acquire()
-        finally:
-            self.waiting -= 1
-        try:
-            while self._idle:
-                conn = self._idle.pop()
-                if _is_usable(conn):
-                    return conn
-                self._discard(conn)  # broken while idle: this read has not run yet, so open anew
-            conn = await self._connect()  # a free slot and no idle reader: fewer than size are open
-            self.opened.append(conn)
-            return conn
+            conn = await self._connect()
         except BaseException:
-            self._slots.release()
+            self._give_back(None, read)
             raise
+        self._opening -= 1
+        self.opened.append(conn)
+        return conn
 
-    def _check_in(self, conn: aiosqlite.Connection, usable: bool) -> None:
+    def _wake_next(self) -> None:
+        while self._waiters and self._may_start():
+            turn, read = self._waiters.popleft()
+            if not turn.done():  # a waiter cancelled a moment ago leaves its turn to the next
+                turn.set_result(self._reserve(read))
+
+    def _watch_young_read(self) -> None:
+        """While reads wait, look every `long_read_after` seconds whether the young read has run
+        long (one timer for all reads, not one per read: this runs for nearly every read under load)."""
+        if self._watching is None:
+            self._watching = self._loop.call_later(self.long_read_after, self._check_young_read)
+
+    def _check_young_read(self) -> None:
+        self._watching = None
+        if self._young is not None and self._loop.time() - self._young_since >= self.long_read_after:
+            self._young = None
+            self._wake_next()
+        if self._waiters:
+            self._watch_young_read()
+
+    def _end(self, read: object) -> None:
+        if self._young is read:
+            self._young = None
+
+    def _give_back(self, conn: aiosqlite.Connection | None, read: object) -> None:
+        """Undo a start that never ran its read (cancelled, or its reader failed to open)."""
+        if conn is None:
+            self._opening -= 1
+        else:
+            self._idle.append(conn)
+        self._end(read)
+        self._wake_next()
+
+    def _check_in(self, conn: aiosqlite.Connection, read: object, usable: bool) -> None:
+        self._end(read)
         if self._closed or not usable:
-            # Replaced on demand: the freed slot lets the next read open a fresh reader. A reader
+            # Replaced on demand: the freed place lets a later read open a fresh reader. A reader
             # no longer listed is being closed by close(), which must not find it stopped.
             if conn in self.opened:
                 self._discard(conn)
         else:
             self._idle.append(conn)
-        self._slots.release()
+        self._wake_next()
 
     def _discard(self, conn: aiosqlite.Connection) -> None:
         self.opened.remove(conn)
@@ -157,6 +223,8 @@ class ReaderPool:
 
     async def close(self) -> None:
         self._closed = True
+        if self._watching is not None:
+            self._watching.cancel()
         opened, self.opened, self._idle = self.opened, [], []
         for conn in opened:
             await conn.close()  # waits for a read still running on it
@@ -164,8 +232,7 @@ class ReaderPool:
 
 @dataclass
 class _LoopConnections:
-    """The connections one event loop uses. A server has one loop; tests have two (the test's and
-    the test client's), and each gets its own writer so transactions never share a connection."""
+    """One event loop's connections: transactions of different loops never share a connection."""
 
     readers: ReaderPool
     writer: aiosqlite.Connection | None = None
@@ -293,11 +360,7 @@ class HelpRealmEngine(SQLiteEngine):
         return head == "SELECT" or (head.startswith("WITH") and not _WRITE_KEYWORD.search(query))
 
     async def _run_in_new_connection(
-        self,
-        query: str,
-        args: list[Any] | None = None,
-        query_type: str = "generic",
-        table: Any = None,
+        self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
     ):
         args = args or []
         conns = self._conns()
@@ -309,20 +372,14 @@ class HelpRealmEngine(SQLiteEngine):
             return await writer.execute_fetchall(query, args)
 
     async def _run_in_existing_connection(
-        self,
-        connection,
-        query: str,
-        args: list[Any] | None = None,
-        query_type: str = "generic",
-        table: Any = None,
+        self, connection, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
     ):
         return await connection.execute_fetchall(query, args or [])
 
     def transaction(
-        self,
-        transaction_type: TransactionType = TransactionType.immediate,
-        allow_nested: bool = True,
+        self, transaction_type: TransactionType = TransactionType.immediate, allow_nested: bool = True
     ) -> SQLiteTransaction:
+        # Always IMMEDIATE, whatever the caller asks: see the module docstring.
         return WriteTransaction(engine=self, transaction_type=TransactionType.immediate, allow_nested=allow_nested)
 
     # -- after commit ----------------------------------------------------------------------

@@ -178,6 +178,14 @@ async def test_configure_refuses_a_pool_size_outside_1_to_8(tmp_path):
 # -- the reader pool --------------------------------------------------------------------------
 
 
+async def test_short_reads_arriving_together_take_turns_on_one_reader(database, probe):
+    readers = database._conns().readers
+    readers.long_read_after = 3600  # no read counts as long here, whatever the machine's speed
+    rows = await asyncio.gather(*(Workspace.raw("SELECT conn_id() AS conn") for _ in range(10)))
+    assert len({r[0]["conn"] for r in rows}) == 1
+    assert len(readers.opened) == 1  # of 3 allowed: side by side would only fight for the GIL
+
+
 async def test_a_quick_read_completes_on_another_reader_while_a_long_read_runs(database, probe):
     long_read = gated_read("export")
     await until(lambda: probe.arrived("export") == 1, "the long read holds its reader")
@@ -233,6 +241,26 @@ async def test_a_cancelled_waiting_read_does_not_lose_a_reader(database, probe):
     # With the one slot lost, this read would wait forever.
     assert await asyncio.wait_for(Workspace.count(), HANG_GUARD_SECONDS) == 0
     assert len(readers.opened) == 1 and readers.waiting == 0
+
+
+async def test_reads_cancelled_just_before_or_just_after_their_turn_pass_it_on(database, probe):
+    # White-box: the two moments are made by hand, since no timing could hit them reliably.
+    readers = await use_readers(database, 2)
+    readers.long_read_after = 3600  # the held read stays young: the others queue behind it
+    holder = gated_read("hold")
+    await until(lambda: probe.arrived("hold") == 1, "a young read holds the first reader")
+    first, second, third = (asyncio.create_task(Workspace.count().run()) for _ in range(3))
+    await until(lambda: readers.waiting == 3, "three reads queued")
+    first.cancel()  # cancelled while queued, before its task could leave the queue...
+    readers.long_read_after = 0
+    readers._check_young_read()  # ...the held read now counts as long: the turn skips `first`
+    second.cancel()  # its turn has come but it has not run yet: it must hand the turn to `third`
+    results = await asyncio.wait_for(asyncio.gather(first, second, third, return_exceptions=True), HANG_GUARD_SECONDS)
+    assert [type(r) for r in results[:2]] == [asyncio.CancelledError, asyncio.CancelledError]
+    assert results[2] == 0
+    assert len(readers.opened) == 2 and readers.waiting == 0 and readers._opening == 0
+    probe.open_gate("hold")
+    await holder
 
 
 async def test_a_cancelled_long_read_is_interrupted_and_frees_its_reader(database, probe):
