@@ -5,9 +5,9 @@ transaction, which caps a logged-in page at ~200 requests/s here. Each event loo
 (a server has one loop; tests have the test's and the test client's):
 
 - a small pool of *readers* (`configure(path, read_connections=3)`, 1-8, opened lazily). Reads
-  start one at a time, first come first served, but one that runs long (over LONG_READ_SECONDS:
-  an export) lets the next start beside it on another reader, so it never stalls every page
-  (ReaderPool says why not always side by side). WAL lets readers run while a write is going on;
+  are queued on one reader until the read it runs has run long (LONG_READ_SECONDS: an export);
+  the next reads then go to another one, so a long read never stalls every page (ReaderPool says
+  why not one read per reader). WAL lets readers run while a write is going on;
 - one *writer*, used by one transaction (or autocommit write) at a time behind an asyncio lock,
   always `BEGIN IMMEDIATE`: a read-then-write transaction takes the write lock before it reads, so
   it can never fail half-way with "database is locked".
@@ -62,8 +62,8 @@ PRAGMAS = (
     "PRAGMA cache_size = -8000",  # 8 MB page cache per connection (the OS caches the file too)
 )
 READ_CONNECTIONS_RANGE = range(1, 9)
-# A read still running after this long counts as long: the next read may start on another reader.
-# Short reads take ~0.1-1 ms; a waiting read's turn comes at most 1-2x this late behind a long one.
+# A read still running after this long counts as long: the next reads go to another reader.
+# Short reads take ~0.1-1 ms; only the reads queued in this window wait for a long one.
 LONG_READ_SECONDS = 0.01
 # A WITH statement is a read unless its main statement writes; a false positive (the word in a
 # string literal) only sends a read to the writer, which is correct, just not side by side.
@@ -85,149 +85,163 @@ def _is_usable(conn: aiosqlite.Connection) -> bool:
         return False
 
 
+class _Lane:
+    """One reader connection and how many reads are queued on it (aiosqlite runs them in order)."""
+
+    __slots__ = ("conn", "in_flight", "running_since")
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self.in_flight = 0
+        self.running_since = 0.0  # when the read now running on it started (as the loop saw it)
+
+
+_OPEN_ONE = object()  # what a read is given when it must open a new reader
+
+
 class ReaderPool:
     """Up to `size` reader connections of one event loop, opened on demand.
 
-    A read waits its turn (first come, first served) while another read that started less than
-    `long_read_after` seconds ago is still running; a read that runs longer lets the next start
-    beside it on another reader. Why not any idle reader at once: the event loop's Python, not
-    SQLite, limits short reads, and 8 tasks of short reads ran ~30% slower on 3 readers side by
-    side than on one (bench.engine, 2 cores): the extra threads only fight the loop for the GIL.
-    Idle readers are reused last-in first-out, so a quiet server keeps one warm page cache."""
+    Reads are queued on the most recently used reader (aiosqlite runs them one after another
+    without waiting for the event loop) until the read it is running has run `long_read_after`
+    seconds: then the next reads go to another reader, opened if need be, so a long read (an
+    export) stalls only the reads queued behind it before it ran long. When every reader is busy
+    with a long read and `size` are open, reads wait their turn, first come, first served.
+
+    Why not one read per reader, side by side: the event loop's Python, not SQLite, limits short
+    reads. Measured with 8 tasks of short reads on 2 cores (bench.engine): reads queued on one
+    reader ~2,100 requests/s; one read at a time ~1,350 (the thread idles until the loop hands it
+    the next); three readers side by side ~1,100 (the extra threads only fight over the GIL)."""
 
     def __init__(self, size: int, connect: Callable[[], Any], long_read_after: float = LONG_READ_SECONDS) -> None:
         self.size = size
         self.long_read_after = long_read_after
-        self.opened: list[aiosqlite.Connection] = []  # idle and busy; close() closes them all
-        self._idle: list[aiosqlite.Connection] = []
-        self._opening = 0  # readers being opened count toward size
-        self._waiters: deque[tuple[asyncio.Future, object]] = deque()
-        self._young: object | None = None  # the read the others wait behind, until it ends or runs long
-        self._young_since = 0.0
-        self._watching: asyncio.TimerHandle | None = None
+        self._lanes: list[_Lane] = []  # the most recently used last
+        self._opening = 0
+        self._waiters: deque[asyncio.Future] = deque()
+        self._handed_out = 0  # turns given to waiters that have not sent their read yet
         self._loop = asyncio.get_running_loop()
         self._connect = connect
         self._closed = False
+
+    @property
+    def opened(self) -> list[aiosqlite.Connection]:
+        return [lane.conn for lane in self._lanes]
 
     @property
     def waiting(self) -> int:
         return len(self._waiters)
 
     async def fetchall(self, query: str, args: list[Any]) -> list[dict]:
-        # The waiting is written out here rather than in helper coroutines: every await level is
-        # resumed again when the turn comes, and this path runs for every read.
-        read = object()
-        if not self._waiters and self._may_start():
-            conn = self._reserve(read)
-        else:
+        # The waiting is written out here rather than in a helper coroutine: every await level is
+        # resumed again when the turn comes, and this path runs for every read. While turns are
+        # handed out but not yet used, newcomers queue too: aiosqlite runs reads in the order they
+        # reach it, and one that overtook a turn could put a long read before it.
+        taken = None if self._waiters or self._handed_out else self._take()
+        if taken is None:
             turn = self._loop.create_future()
-            self._waiters.append((turn, read))
-            self._watch_young_read()
+            self._waiters.append(turn)
             try:
-                conn = await turn
+                taken = await turn
             except asyncio.CancelledError:
-                if not turn.cancelled():  # cancelled just after its turn came: pass the turn on
-                    self._give_back(turn.result(), read)
-                elif (turn, read) in self._waiters:
-                    self._waiters.remove((turn, read))
+                if not turn.cancelled():  # cancelled just after its turn came: give its place back
+                    self._handed_out -= 1
+                    self._give_back(turn.result())
+                elif turn in self._waiters:
+                    self._waiters.remove(turn)
                 raise
-        if conn is None:
-            conn = await self._open_reader_for(read)
+            self._handed_out -= 1
+            if not self._handed_out and self._waiters:
+                self._wake_waiters()  # their reads reach aiosqlite after this one: it is sent first
+        lane = await self._open_lane() if taken is _OPEN_ONE else taken
         usable = True
         try:
-            return await conn.execute_fetchall(query, args)
+            return await lane.conn.execute_fetchall(query, args)
         except asyncio.CancelledError:
             # The statement keeps running in aiosqlite's thread; stop it so a cancelled long read
-            # (a client gone during an export) frees its reader now. Best effort: if it has not
-            # started yet it runs to the end, and the next read on this reader waits for it.
-            if _is_usable(conn):
-                await conn.interrupt()
+            # (a client gone during an export) frees its reader now. Only when it is the reader's
+            # one read, so the interrupt cannot hit another read's statement.
+            if lane.in_flight == 1 and _is_usable(lane.conn):
+                await lane.conn.interrupt()
             raise
         except BaseException:
-            usable = _is_usable(conn)
+            usable = _is_usable(lane.conn)
             raise
         finally:
-            self._check_in(conn, read, usable)
+            self._finish(lane, usable)
 
-    def _may_start(self) -> bool:
-        return self._young is None and (bool(self._idle) or len(self.opened) + self._opening < self.size)
-
-    def _reserve(self, read: object) -> aiosqlite.Connection | None:
-        """Start `read`: it becomes the young read and gets an idle reader, or None: open one."""
-        self._young, self._young_since = read, self._loop.time()
-        while self._idle:
-            conn = self._idle.pop()
-            if _is_usable(conn):
-                return conn
-            self._discard(conn)  # broken while idle: this read has not run yet, so open anew
-        self._opening += 1
+    def _take(self) -> _Lane | object | None:
+        """A reader for the next read, _OPEN_ONE, or None: wait for a turn."""
+        now = self._loop.time()
+        for lane in reversed(self._lanes):
+            if lane.in_flight and now - lane.running_since >= self.long_read_after:
+                continue  # busy with a long read
+            if not _is_usable(lane.conn):
+                self._drop(lane)  # broken while idle; no read of it is lost
+                return self._take()
+            if lane.in_flight == 0:
+                lane.running_since = now
+            lane.in_flight += 1
+            if self._lanes[-1] is not lane:
+                self._lanes.remove(lane)
+                self._lanes.append(lane)
+            return lane
+        if self._opening == 0 and len(self._lanes) < self.size:  # one at a time: the next reads
+            self._opening += 1  # queue on it rather than open readers of their own
+            return _OPEN_ONE
         return None
 
-    async def _open_reader_for(self, read: object) -> aiosqlite.Connection:
+    async def _open_lane(self) -> _Lane:
         try:
             conn = await self._connect()
         except BaseException:
-            self._give_back(None, read)
+            self._give_back(_OPEN_ONE)
             raise
         self._opening -= 1
-        self.opened.append(conn)
-        return conn
+        lane = _Lane(conn)
+        lane.in_flight, lane.running_since = 1, self._loop.time()
+        self._lanes.append(lane)
+        self._wake_waiters()
+        return lane
 
-    def _wake_next(self) -> None:
-        while self._waiters and self._may_start():
-            turn, read = self._waiters.popleft()
-            if not turn.done():  # a waiter cancelled a moment ago leaves its turn to the next
-                turn.set_result(self._reserve(read))
+    def _wake_waiters(self) -> None:
+        while self._waiters:
+            if self._waiters[0].done():  # cancelled a moment ago: its turn goes to the next
+                self._waiters.popleft()
+                continue
+            taken = self._take()
+            if taken is None:
+                return
+            self._waiters.popleft().set_result(taken)
+            self._handed_out += 1
 
-    def _watch_young_read(self) -> None:
-        """While reads wait, look every `long_read_after` seconds whether the young read has run
-        long (one timer for all reads, not one per read: this runs for nearly every read under load)."""
-        if self._watching is None:
-            self._watching = self._loop.call_later(self.long_read_after, self._check_young_read)
-
-    def _check_young_read(self) -> None:
-        self._watching = None
-        if self._young is not None and self._loop.time() - self._young_since >= self.long_read_after:
-            self._young = None
-            self._wake_next()
-        if self._waiters:
-            self._watch_young_read()
-
-    def _end(self, read: object) -> None:
-        if self._young is read:
-            self._young = None
-
-    def _give_back(self, conn: aiosqlite.Connection | None, read: object) -> None:
-        """Undo a start that never ran its read (cancelled, or its reader failed to open)."""
-        if conn is None:
+    def _give_back(self, taken: _Lane | object) -> None:
+        """Undo a _take() whose read never ran (cancelled, or its reader failed to open)."""
+        if taken is _OPEN_ONE:
             self._opening -= 1
         else:
-            self._idle.append(conn)
-        self._end(read)
-        self._wake_next()
+            taken.in_flight -= 1
+        self._wake_waiters()
 
-    def _check_in(self, conn: aiosqlite.Connection, read: object, usable: bool) -> None:
-        self._end(read)
-        if self._closed or not usable:
-            # Replaced on demand: the freed place lets a later read open a fresh reader. A reader
-            # no longer listed is being closed by close(), which must not find it stopped.
-            if conn in self.opened:
-                self._discard(conn)
-        else:
-            self._idle.append(conn)
-        self._wake_next()
+    def _finish(self, lane: _Lane, usable: bool) -> None:
+        lane.in_flight -= 1
+        lane.running_since = self._loop.time()  # the next read queued on it starts now
+        if (self._closed or not usable) and lane in self._lanes:
+            # The freed place lets a later read open a fresh reader. A reader no longer listed is
+            # being closed by close(), which must not find it stopped.
+            self._drop(lane)
+        if self._waiters:
+            self._wake_waiters()
 
-    def _discard(self, conn: aiosqlite.Connection) -> None:
-        self.opened.remove(conn)
-        conn.stop()  # closes the sqlite3 connection in its thread (if still open), then ends the thread
+    def _drop(self, lane: _Lane) -> None:
+        self._lanes.remove(lane)
+        lane.conn.stop()  # closes the sqlite3 connection in its thread after the reads queued on it
 
     async def close(self) -> None:
         self._closed = True
-        if self._watching is not None:
-            self._watching.cancel()
-        opened, self.opened, self._idle = self.opened, [], []
-        for conn in opened:
-            await conn.close()  # waits for a read still running on it
+        lanes, self._lanes = self._lanes, []
+        for lane in lanes:
+            await lane.conn.close()  # waits for the reads still queued on it
 
 
 @dataclass

@@ -1,6 +1,6 @@
-"""The engine: long-lived connections, a pool of readers that serve reads side by side, BEGIN
-IMMEDIATE writes that never fail under concurrency, rollback leaves nothing behind, callbacks
-that run after the outermost commit, and one set of connections per event loop.
+"""The engine: long-lived connections, a pool of readers that keeps a long read from stalling the
+others, BEGIN IMMEDIATE writes that never fail under concurrency, rollback leaves nothing behind,
+callbacks that run after the outermost commit, and one set of connections per event loop.
 
 Reads are held open with `gate('name')`, an SQL function that blocks the reader's thread until the
 test opens the gate: which read waits for which is then decided by the test, not by the machine's
@@ -89,11 +89,15 @@ async def probe(database, monkeypatch):
     probe.open_all_gates()  # a failed test must not leave a reader blocked: close() waits for it
 
 
-async def use_readers(engine, read_connections: int):
-    """Reconfigure the pool size and return this loop's (fresh) pool."""
+async def use_readers(engine, read_connections: int, long_read_after: float | None = None):
+    """Reconfigure the pool size and return this loop's (fresh) pool. `long_read_after=0` makes
+    every read count as long at once, so each read takes a reader of its own: the classic pool."""
     db.configure(Path(engine.path), read_connections=read_connections)
     await engine.close()
-    return engine._conns().readers
+    readers = engine._conns().readers
+    if long_read_after is not None:
+        readers.long_read_after = long_read_after
+    return readers
 
 
 async def until(condition, what: str) -> None:
@@ -178,17 +182,20 @@ async def test_configure_refuses_a_pool_size_outside_1_to_8(tmp_path):
 # -- the reader pool --------------------------------------------------------------------------
 
 
-async def test_short_reads_arriving_together_take_turns_on_one_reader(database, probe):
-    readers = database._conns().readers
-    readers.long_read_after = 3600  # no read counts as long here, whatever the machine's speed
+async def test_short_reads_arriving_together_are_queued_on_one_reader(database, probe):
+    readers = await use_readers(database, 3, long_read_after=3600)  # none runs long, however slow the machine
     rows = await asyncio.gather(*(Workspace.raw("SELECT conn_id() AS conn") for _ in range(10)))
     assert len({r[0]["conn"] for r in rows}) == 1
     assert len(readers.opened) == 1  # of 3 allowed: side by side would only fight for the GIL
 
 
 async def test_a_quick_read_completes_on_another_reader_while_a_long_read_runs(database, probe):
+    readers = database._conns().readers
     long_read = gated_read("export")
     await until(lambda: probe.arrived("export") == 1, "the long read holds its reader")
+    loop = asyncio.get_running_loop()
+    running_since = loop.time()
+    await until(lambda: loop.time() - running_since >= readers.long_read_after, "the long read ran long")
     [quick] = await Workspace.raw("SELECT conn_id() AS conn")
     assert not long_read.done()  # the quick read did not queue behind it
     probe.open_gate("export")
@@ -198,7 +205,7 @@ async def test_a_quick_read_completes_on_another_reader_while_a_long_read_runs(d
 
 @pytest.mark.parametrize("size", [1, 3])
 async def test_the_pool_never_opens_more_readers_than_its_size(database, probe, size):
-    readers = await use_readers(database, size)
+    readers = await use_readers(database, size, long_read_after=0)
     reads = [gated_read("busy") for _ in range(12)]
     await until(lambda: probe.arrived("busy") == size and readers.waiting == 12 - size, "all readers busy")
     assert len(readers.opened) == size
@@ -208,7 +215,7 @@ async def test_the_pool_never_opens_more_readers_than_its_size(database, probe, 
 
 
 async def test_one_reader_serves_waiting_reads_in_arrival_order_and_never_blocks_writes(database, probe):
-    readers = await use_readers(database, 1)
+    readers = await use_readers(database, 1, long_read_after=0)
     holder = gated_read("hold")
     await until(lambda: probe.arrived("hold") == 1, "the only reader is held")
     finished: list[int] = []
@@ -228,7 +235,7 @@ async def test_one_reader_serves_waiting_reads_in_arrival_order_and_never_blocks
 
 
 async def test_a_cancelled_waiting_read_does_not_lose_a_reader(database, probe):
-    readers = await use_readers(database, 1)
+    readers = await use_readers(database, 1, long_read_after=0)
     holder = gated_read("hold")
     await until(lambda: probe.arrived("hold") == 1, "the only reader is held")
     waiter = asyncio.create_task(Workspace.count().run())
@@ -238,29 +245,52 @@ async def test_a_cancelled_waiting_read_does_not_lose_a_reader(database, probe):
         await waiter
     probe.open_gate("hold")
     await holder
-    # With the one slot lost, this read would wait forever.
+    # Had the cancelled read kept its place, this one would wait forever.
     assert await asyncio.wait_for(Workspace.count(), HANG_GUARD_SECONDS) == 0
     assert len(readers.opened) == 1 and readers.waiting == 0
 
 
+async def test_a_read_whose_turn_came_is_not_overtaken_by_a_later_one(database, probe):
+    readers = await use_readers(database, 1, long_read_after=0)
+    finished: list[str] = []
+
+    async def read(name: str, sql: str) -> None:
+        await Workspace.raw(sql)
+        finished.append(name)
+
+    async def hold_then_read_again() -> None:
+        await read("holder", "SELECT gate('hold')")
+        # In the same step that handed the turn to `waiter`, with the reader free to take more:
+        await read("later", "SELECT 1")
+
+    holder = asyncio.create_task(hold_then_read_again())
+    await until(lambda: probe.arrived("hold") == 1, "the only reader is held")
+    waiter = asyncio.create_task(read("waiter", "SELECT 1"))
+    await until(lambda: readers.waiting == 1, "a read waits for the reader")
+    readers.long_read_after = 3600  # once free, the reader takes reads without waiting for each
+    probe.open_gate("hold")
+    await asyncio.gather(holder, waiter)
+    assert finished == ["holder", "waiter", "later"]
+
+
 async def test_reads_cancelled_just_before_or_just_after_their_turn_pass_it_on(database, probe):
     # White-box: the two moments are made by hand, since no timing could hit them reliably.
-    readers = await use_readers(database, 2)
-    readers.long_read_after = 3600  # the held read stays young: the others queue behind it
+    readers = await use_readers(database, 1, long_read_after=0)
     holder = gated_read("hold")
-    await until(lambda: probe.arrived("hold") == 1, "a young read holds the first reader")
+    await until(lambda: probe.arrived("hold") == 1, "the only reader is held")
     first, second, third = (asyncio.create_task(Workspace.count().run()) for _ in range(3))
     await until(lambda: readers.waiting == 3, "three reads queued")
     first.cancel()  # cancelled while queued, before its task could leave the queue...
-    readers.long_read_after = 0
-    readers._check_young_read()  # ...the held read now counts as long: the turn skips `first`
-    second.cancel()  # its turn has come but it has not run yet: it must hand the turn to `third`
+    readers.long_read_after = 3600  # ...when the held read no longer counts as long,
+    readers._wake_waiters()  # and the turns are handed out: they skip `first`
+    second.cancel()  # its turn has come but it has not run yet: it must give its place back
+    probe.open_gate("hold")
     results = await asyncio.wait_for(asyncio.gather(first, second, third, return_exceptions=True), HANG_GUARD_SECONDS)
     assert [type(r) for r in results[:2]] == [asyncio.CancelledError, asyncio.CancelledError]
     assert results[2] == 0
-    assert len(readers.opened) == 2 and readers.waiting == 0 and readers._opening == 0
-    probe.open_gate("hold")
     await holder
+    assert readers.waiting == readers._handed_out == readers._opening == 0
+    assert [lane.in_flight for lane in readers._lanes] == [0]
 
 
 async def test_a_cancelled_long_read_is_interrupted_and_frees_its_reader(database, probe):
