@@ -23,7 +23,8 @@ Where each call goes:
 - `on_commit(callback)`: runs the callback after the outermost COMMIT, or at once outside one;
 - `await ENGINE.close()`: closes every connection of every loop (aiosqlite's thread is not a
   daemon: a forgotten connection hangs the process at exit). The app's lifespan and the CLI do it.
-Call `configure()` before the first query or after `close()`: open connections keep their path.
+Call `configure()` before the first query or after `close()`: open connections keep their path
+and pool size.
 
 Piccolo internals relied on (piccolo is pinned to 1.38.0; an upgrade must re-check this list):
 - `SQLiteEngine.connection_kwargs` (given to `aiosqlite.connect`), its `path` property, and its
@@ -176,7 +177,7 @@ class ReaderPool:
         for lane in reversed(self._lanes):
             if lane.in_flight and now - lane.running_since >= self.long_read_after:
                 continue  # busy with a long read
-            if not _is_usable(lane.conn):
+            if lane.in_flight == 0 and not _is_usable(lane.conn):  # (a busy one fails its own reads)
                 self._drop(lane)  # broken while idle; no read of it is lost
                 return self._take()
             if lane.in_flight == 0:
