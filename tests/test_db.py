@@ -1,7 +1,14 @@
-"""The engine: long-lived connections, BEGIN IMMEDIATE writes that never fail under concurrency,
-rollback leaves nothing behind, and one connection pair per event loop."""
+"""The engine: long-lived connections, a pool of readers that keeps a long read from stalling the
+others, BEGIN IMMEDIATE writes that never fail under concurrency, rollback leaves nothing behind,
+callbacks that run after the outermost commit, and one set of connections per event loop.
+
+Reads are held open with `gate('name')`, an SQL function that blocks the reader's thread until the
+test opens the gate: which read waits for which is then decided by the test, not by the machine's
+speed, so nothing here asserts a time."""
 
 import asyncio
+import logging
+import sqlite3
 
 import pytest
 
@@ -16,6 +23,9 @@ async def database(tmp_path):
     await migrate()
     yield db.ENGINE
     await db.ENGINE.close()
+
+
+# -- writes and transactions ------------------------------------------------------------------
 
 
 async def test_concurrent_read_then_write_transactions_all_succeed(database):
@@ -46,14 +56,14 @@ async def test_failed_transaction_rolls_back_everything(database):
 async def test_queries_reuse_long_lived_connections(database):
     await Workspace.select().limit(1)
     conns = database._conns()
-    reader = conns.reader
-    for _ in range(5):
+    [reader] = conns.readers.opened
+    for _ in range(5):  # one read after another never needs a second reader
         await Workspace.select().limit(1)
     async with db.write():
         await Workspace(key="d" * 32, name="x").save()
     writer = conns.writer
     await Workspace(key="e" * 32, name="y").save()  # autocommit write goes to the same writer
-    assert conns.reader is reader and conns.writer is writer
+    assert conns.readers.opened == [reader] and conns.writer is writer
     assert reader is not writer
     mode = await reader.execute_fetchall("PRAGMA journal_mode")
     assert list(mode[0].values())[0] == "wal"
@@ -65,6 +75,103 @@ async def test_reader_sees_committed_writes_only(database):
         # a plain select inside the transaction runs on the transaction's connection
         assert await Workspace.count() == 1
     assert await Workspace.count() == 1
+
+
+async def test_writes_in_a_with_statement_go_to_the_writer_and_readers_refuse_writes(database):
+    await Workspace.raw("WITH v(k) AS (SELECT {}) INSERT INTO workspace (key, name) SELECT k, 'w' FROM v", "g" * 32)
+    assert await Workspace.count() == 1
+    [reader] = database._conns().readers.opened
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await reader.execute("DELETE FROM workspace")
+    assert await Workspace.count() == 1
+
+
+async def test_configure_refuses_a_pool_size_outside_1_to_8(tmp_path):
+    for size in (0, 9):
+        with pytest.raises(ValueError):
+            db.configure(tmp_path / "db.sqlite", read_connections=size)
+
+
+# -- the reader pool --------------------------------------------------------------------------
+
+
+async def test_on_commit_runs_after_the_commit_in_registration_order(database):
+    seen: list[tuple[str, int]] = []
+
+    def committed_rows(label: str):
+        def callback():
+            # A separate connection sees the rows only once they are committed.
+            with sqlite3.connect(database.path) as other:
+                seen.append((label, other.execute("SELECT count(*) FROM workspace").fetchone()[0]))
+            assert database.current_transaction.get() is None  # the transaction is over
+
+        return callback
+
+    async with db.write():
+        await Workspace(key="i" * 32, name="x").save()
+        db.on_commit(committed_rows("first"))
+        db.on_commit(committed_rows("second"))
+        assert seen == []
+    assert seen == [("first", 1), ("second", 1)]
+
+
+async def test_on_commit_callbacks_are_dropped_on_rollback(database):
+    calls: list[str] = []
+    with pytest.raises(RuntimeError):
+        async with db.write():
+            db.on_commit(lambda: calls.append("rolled back"))
+            raise RuntimeError("boom")
+    async with db.write():  # a later transaction does not inherit them
+        pass
+    assert calls == []
+
+
+async def test_nested_write_blocks_run_their_callbacks_once_at_the_outermost_commit(database):
+    calls: list[str] = []
+    async with db.write():
+        db.on_commit(lambda: calls.append("outer"))
+        async with db.write():
+            db.on_commit(lambda: calls.append("nested"))
+        assert calls == []  # the nested block's end is not a commit
+    assert calls == ["outer", "nested"]
+    async with db.write():
+        pass
+    assert calls == ["outer", "nested"]
+
+
+async def test_on_commit_outside_a_transaction_runs_at_once(database):
+    calls: list[str] = []
+    db.on_commit(lambda: calls.append("now"))
+    assert calls == ["now"]
+
+    async def after_the_transaction_ended(started_inside: asyncio.Event):
+        await started_inside.wait()  # this task inherited the context of a transaction now over
+        db.on_commit(lambda: calls.append("late"))
+
+    go = asyncio.Event()
+    async with db.write():
+        late = asyncio.create_task(after_the_transaction_ended(go))
+    go.set()
+    await late
+    assert calls == ["now", "late"]
+
+
+async def test_a_raising_callback_is_logged_and_the_later_ones_still_run(database, caplog):
+    calls: list[str] = []
+
+    def broken():
+        raise RuntimeError("index unavailable")
+
+    with caplog.at_level(logging.ERROR, logger="helprealm.db"):
+        async with db.write():
+            db.on_commit(broken)
+            db.on_commit(lambda: calls.append("after"))
+    assert calls == ["after"]
+    [record] = [r for r in caplog.records if r.name == "helprealm.db"]
+    assert record.exc_info[0] is RuntimeError
+
+
+# -- migrations -------------------------------------------------------------------------------
 
 
 async def test_migrate_runs_pending_migrations_once(tmp_path):
