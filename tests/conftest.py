@@ -54,3 +54,14 @@ async def database(settings):
     await migrate()
     yield db.ENGINE
     await db.ENGINE.close()
+
+
+@pytest.fixture
+async def engine(tmp_path):
+    """Just the engine on a migrated file: no app, no links (the engine's own tests)."""
+    from app.migrate import migrate
+
+    db.configure(tmp_path / "db.sqlite")
+    await migrate()
+    yield db.ENGINE
+    await db.ENGINE.close()

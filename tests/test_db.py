@@ -16,19 +16,10 @@ from app import db
 from app.migrate import migrate
 from app.workspaces.tables import Workspace
 
-
-@pytest.fixture
-async def database(tmp_path):
-    db.configure(tmp_path / "db.sqlite")
-    await migrate()
-    yield db.ENGINE
-    await db.ENGINE.close()
-
-
 # -- writes and transactions ------------------------------------------------------------------
 
 
-async def test_concurrent_read_then_write_transactions_all_succeed(database):
+async def test_concurrent_read_then_write_transactions_all_succeed(engine):
     await Workspace(key="a" * 32, name="0").save()
 
     async def increment():
@@ -42,7 +33,7 @@ async def test_concurrent_read_then_write_transactions_all_succeed(database):
     assert (await Workspace.select(Workspace.name).first())["name"] == "20"  # no lost update
 
 
-async def test_failed_transaction_rolls_back_everything(database):
+async def test_failed_transaction_rolls_back_everything(engine):
     with pytest.raises(RuntimeError):
         async with db.write():
             await Workspace(key="b" * 32, name="half").save()
@@ -53,9 +44,9 @@ async def test_failed_transaction_rolls_back_everything(database):
     assert await Workspace.count() == 1
 
 
-async def test_queries_reuse_long_lived_connections(database):
+async def test_queries_reuse_long_lived_connections(engine):
     await Workspace.select().limit(1)
-    conns = database._conns()
+    conns = engine._conns()
     [reader] = conns.readers.opened
     for _ in range(5):  # one read after another never needs a second reader
         await Workspace.select().limit(1)
@@ -69,7 +60,7 @@ async def test_queries_reuse_long_lived_connections(database):
     assert list(mode[0].values())[0] == "wal"
 
 
-async def test_reader_sees_committed_writes_only(database):
+async def test_reader_sees_committed_writes_only(engine):
     async with db.write():
         await Workspace(key="f" * 32, name="inside").save()
         # a plain select inside the transaction runs on the transaction's connection
@@ -77,10 +68,10 @@ async def test_reader_sees_committed_writes_only(database):
     assert await Workspace.count() == 1
 
 
-async def test_writes_in_a_with_statement_go_to_the_writer_and_readers_refuse_writes(database):
+async def test_writes_in_a_with_statement_go_to_the_writer_and_readers_refuse_writes(engine):
     await Workspace.raw("WITH v(k) AS (SELECT {}) INSERT INTO workspace (key, name) SELECT k, 'w' FROM v", "g" * 32)
     assert await Workspace.count() == 1
-    [reader] = database._conns().readers.opened
+    [reader] = engine._conns().readers.opened
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         await reader.execute("DELETE FROM workspace")
     assert await Workspace.count() == 1
@@ -95,15 +86,15 @@ async def test_configure_refuses_a_pool_size_outside_1_to_8(tmp_path):
 # -- the reader pool --------------------------------------------------------------------------
 
 
-async def test_on_commit_runs_after_the_commit_in_registration_order(database):
+async def test_on_commit_runs_after_the_commit_in_registration_order(engine):
     seen: list[tuple[str, int]] = []
 
     def committed_rows(label: str):
         def callback():
             # A separate connection sees the rows only once they are committed.
-            with sqlite3.connect(database.path) as other:
+            with sqlite3.connect(engine.path) as other:
                 seen.append((label, other.execute("SELECT count(*) FROM workspace").fetchone()[0]))
-            assert database.current_transaction.get() is None  # the transaction is over
+            assert engine.current_transaction.get() is None  # the transaction is over
 
         return callback
 
@@ -115,7 +106,7 @@ async def test_on_commit_runs_after_the_commit_in_registration_order(database):
     assert seen == [("first", 1), ("second", 1)]
 
 
-async def test_on_commit_callbacks_are_dropped_on_rollback(database):
+async def test_on_commit_callbacks_are_dropped_on_rollback(engine):
     calls: list[str] = []
     with pytest.raises(RuntimeError):
         async with db.write():
@@ -126,7 +117,7 @@ async def test_on_commit_callbacks_are_dropped_on_rollback(database):
     assert calls == []
 
 
-async def test_nested_write_blocks_run_their_callbacks_once_at_the_outermost_commit(database):
+async def test_nested_write_blocks_run_their_callbacks_once_at_the_outermost_commit(engine):
     calls: list[str] = []
     async with db.write():
         db.on_commit(lambda: calls.append("outer"))
@@ -139,7 +130,7 @@ async def test_nested_write_blocks_run_their_callbacks_once_at_the_outermost_com
     assert calls == ["outer", "nested"]
 
 
-async def test_on_commit_outside_a_transaction_runs_at_once(database):
+async def test_on_commit_outside_a_transaction_runs_at_once(engine):
     calls: list[str] = []
     db.on_commit(lambda: calls.append("now"))
     assert calls == ["now"]
@@ -156,7 +147,7 @@ async def test_on_commit_outside_a_transaction_runs_at_once(database):
     assert calls == ["now", "late"]
 
 
-async def test_a_raising_callback_is_logged_and_the_later_ones_still_run(database, caplog):
+async def test_a_raising_callback_is_logged_and_the_later_ones_still_run(engine, caplog):
     calls: list[str] = []
 
     def broken():

@@ -8,45 +8,35 @@ import sqlite3
 
 import pytest
 
-from app import db
-from app.migrate import migrate
 from app.workspaces.tables import Workspace
 from tests.db_probe import HANG_GUARD_SECONDS, Probe, gated_read, until, use_readers
 
 
 @pytest.fixture
-async def database(tmp_path):
-    db.configure(tmp_path / "db.sqlite")
-    await migrate()
-    yield db.ENGINE
-    await db.ENGINE.close()
-
-
-@pytest.fixture
-async def probe(database, monkeypatch):
+async def probe(engine, monkeypatch):
     probe = Probe()
-    real_connect = database._connect
+    real_connect = engine._connect
 
     async def connect_labelled(*pragmas):
         conn = await real_connect(*pragmas)
         await probe.label(conn)
         return conn
 
-    monkeypatch.setattr(database, "_connect", connect_labelled)
-    await database.close()  # start again with connections that all carry the functions
+    monkeypatch.setattr(engine, "_connect", connect_labelled)
+    await engine.close()  # start again with connections that all carry the functions
     yield probe
     probe.open_all_gates()  # a failed test must not leave a reader blocked: close() waits for it
 
 
-async def test_short_reads_arriving_together_are_queued_on_one_reader(database, probe):
-    readers = await use_readers(database, 3, long_read_after=3600)  # none runs long, however slow the machine
+async def test_short_reads_arriving_together_are_queued_on_one_reader(engine, probe):
+    readers = await use_readers(engine, 3, long_read_after=3600)  # none runs long, however slow the machine
     rows = await asyncio.gather(*(Workspace.raw("SELECT conn_id() AS conn") for _ in range(10)))
     assert len({r[0]["conn"] for r in rows}) == 1
     assert len(readers.opened) == 1  # of 3 allowed: side by side would only fight for the GIL
 
 
-async def test_a_quick_read_completes_on_another_reader_while_a_long_read_runs(database, probe):
-    readers = database._conns().readers
+async def test_a_quick_read_completes_on_another_reader_while_a_long_read_runs(engine, probe):
+    readers = engine._conns().readers
     long_read = gated_read("export")
     await until(lambda: probe.arrived("export") == 1, "the long read holds its reader")
     loop = asyncio.get_running_loop()
@@ -60,8 +50,8 @@ async def test_a_quick_read_completes_on_another_reader_while_a_long_read_runs(d
 
 
 @pytest.mark.parametrize("size", [1, 3])
-async def test_the_pool_never_opens_more_readers_than_its_size(database, probe, size):
-    readers = await use_readers(database, size, long_read_after=0)
+async def test_the_pool_never_opens_more_readers_than_its_size(engine, probe, size):
+    readers = await use_readers(engine, size, long_read_after=0)
     reads = [gated_read("busy") for _ in range(12)]
     await until(lambda: probe.arrived("busy") == size and readers.waiting == 12 - size, "all readers busy")
     assert len(readers.opened) == size
@@ -70,8 +60,8 @@ async def test_the_pool_never_opens_more_readers_than_its_size(database, probe, 
     assert len(served_by) == size and len(readers.opened) == size
 
 
-async def test_one_reader_serves_waiting_reads_in_arrival_order_and_never_blocks_writes(database, probe):
-    readers = await use_readers(database, 1, long_read_after=0)
+async def test_one_reader_serves_waiting_reads_in_arrival_order_and_never_blocks_writes(engine, probe):
+    readers = await use_readers(engine, 1, long_read_after=0)
     holder = gated_read("hold")
     await until(lambda: probe.arrived("hold") == 1, "the only reader is held")
     finished: list[int] = []
@@ -90,8 +80,8 @@ async def test_one_reader_serves_waiting_reads_in_arrival_order_and_never_blocks
     assert len(readers.opened) == 1
 
 
-async def test_a_cancelled_waiting_read_does_not_lose_a_reader(database, probe):
-    readers = await use_readers(database, 1, long_read_after=0)
+async def test_a_cancelled_waiting_read_does_not_lose_a_reader(engine, probe):
+    readers = await use_readers(engine, 1, long_read_after=0)
     holder = gated_read("hold")
     await until(lambda: probe.arrived("hold") == 1, "the only reader is held")
     waiter = asyncio.create_task(Workspace.count().run())
@@ -106,8 +96,8 @@ async def test_a_cancelled_waiting_read_does_not_lose_a_reader(database, probe):
     assert len(readers.opened) == 1 and readers.waiting == 0
 
 
-async def test_a_read_whose_turn_came_is_not_overtaken_by_a_later_one(database, probe):
-    readers = await use_readers(database, 1, long_read_after=0)
+async def test_a_read_whose_turn_came_is_not_overtaken_by_a_later_one(engine, probe):
+    readers = await use_readers(engine, 1, long_read_after=0)
     finished: list[str] = []
 
     async def read(name: str, sql: str) -> None:
@@ -129,9 +119,9 @@ async def test_a_read_whose_turn_came_is_not_overtaken_by_a_later_one(database, 
     assert finished == ["holder", "waiter", "later"]
 
 
-async def test_reads_cancelled_just_before_or_just_after_their_turn_pass_it_on(database, probe):
+async def test_reads_cancelled_just_before_or_just_after_their_turn_pass_it_on(engine, probe):
     # White-box: the two moments are made by hand, since no timing could hit them reliably.
-    readers = await use_readers(database, 1, long_read_after=0)
+    readers = await use_readers(engine, 1, long_read_after=0)
     holder = gated_read("hold")
     await until(lambda: probe.arrived("hold") == 1, "the only reader is held")
     first, second, third = (asyncio.create_task(Workspace.count().run()) for _ in range(3))
@@ -149,8 +139,8 @@ async def test_reads_cancelled_just_before_or_just_after_their_turn_pass_it_on(d
     assert [lane.in_flight for lane in readers._lanes] == [0]
 
 
-async def test_a_cancelled_long_read_is_interrupted_and_frees_its_reader(database, probe):
-    readers = await use_readers(database, 1)
+async def test_a_cancelled_long_read_is_interrupted_and_frees_its_reader(engine, probe):
+    readers = await use_readers(engine, 1)
     probe.open_gate("started")  # passes at once; the count tells that the statement is running
     endless = asyncio.create_task(
         Workspace.raw(
@@ -167,8 +157,8 @@ async def test_a_cancelled_long_read_is_interrupted_and_frees_its_reader(databas
     assert len(readers.opened) == 1
 
 
-async def test_a_read_that_failed_gives_its_reader_back_and_a_broken_one_is_replaced(database, probe):
-    readers = await use_readers(database, 1)
+async def test_a_read_that_failed_gives_its_reader_back_and_a_broken_one_is_replaced(engine, probe):
+    readers = await use_readers(engine, 1)
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
         await Workspace.raw("SELECT * FROM no_such_table")
     [reader] = readers.opened
