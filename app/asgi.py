@@ -30,12 +30,13 @@ from app.accounts import web as accounts_web
 from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.config import Settings
-from app.links import Links
+from app.links import Links, RoutePaths
 from app.mail.outbox import OutboxSender
 from app.migrate import migrate
 from app.paths import resource_dir
 from app.portal import web as portal_web
 from app.search.service import SearchService
+from app.services import Services
 from app.system.cleanup import Cleanup
 from app.system.health import healthz
 from app.tasks import BackgroundLoops
@@ -136,10 +137,12 @@ def create_app(settings: Settings) -> Litestar:
             await search.stop()
             await db.ENGINE.close()
 
-    def reverse(name: str, **path_parameters: object) -> str:
-        return app.route_reverse(name, **path_parameters)
+    def route_paths(name: str) -> list[str]:
+        index = app.get_handler_index_by_name(name)
+        return index["paths"] if index else []
 
-    site = links.configure(Links(settings.server.base_url.rstrip("/"), reverse))
+    paths = RoutePaths(route_paths)  # filled in lazily: the app is built just below
+    site = links.configure(Links(settings.server.base_url.rstrip("/"), paths))
     app = Litestar(
         route_handlers=[
             healthz,
@@ -147,19 +150,14 @@ def create_app(settings: Settings) -> Litestar:
                                        send_as_attachment=False, exception_handlers=static_file_errors()),
             *audience_routers(limits.upload_max_bytes),
         ],
-        dependencies={
-            "settings": constant(settings),
-            "links": constant(site),
-            "storage": constant(storage),
-            "search": constant(search),
-            "captchas": constant(Captchas(secret)),
-            "client": constant(client),
-            "ticket_wait": constant(WaitBetween(limits.ticket_wait_seconds)),
-            "posts": constant(PerMinute(limits.customer_posts_per_minute)),
-        },
+        dependencies={"services": constant(Services(
+            settings=settings, links=site, storage=storage, search=search, captchas=Captchas(secret), client=client,
+            ticket_wait=WaitBetween(limits.ticket_wait_seconds),
+            posts=PerMinute(limits.customer_posts_per_minute),
+        ))},
         lifespan=[lifespan],
         plugins=[HTMXPlugin()],
-        template_config=template_config(),
+        template_config=template_config(paths),
         before_send=[add_security_headers],
         middleware=[
             sessions.middleware,

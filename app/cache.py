@@ -8,9 +8,10 @@ time-to-live bounds how long a change made by another process (the CLI) takes to
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
+
+from app import clock
 
 T = TypeVar("T")
 
@@ -28,7 +29,7 @@ class TTLCache(Generic[T]):
 
     async def get(self, key: Hashable, load: Callable[[], Awaitable[T | None]]) -> T | None:
         """The cached value, else `await load()`; None (not found) is never cached."""
-        now = time.monotonic()
+        now = clock.monotonic()
         entry = self._entries.get(key)
         if entry is not None and entry[0] > now:
             return entry[1]

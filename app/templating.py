@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from app import clock, i18n
 from app.i18n import ngettext
 from app.paths import resource_dir
 from app.tickets.status import PRIORITIES, STATUS_LABELS, Status
+from app.tickets.timeline import event_text
 
 
 def timeago(value: datetime | None, now: datetime | None = None) -> str:
@@ -66,6 +68,38 @@ def choices(rows: list[dict], value_key: str, label_key: str) -> list[tuple]:
     return [(row[value_key], row[label_key]) for row in rows]
 
 
+# The small pieces of markup every list row and thread entry repeats are Python filters, not
+# macros or globals: a filter is bound when the template compiles and called directly, while a
+# macro or global goes through Jinja's Context.call each time (~4-7 µs; the list fragment went
+# from 1.1 to 2.0 ms with macros, the ticket page from 1.4 to 2.9 ms).
+
+
+# (f-strings and markupsafe's C `escape`: Markup.format's escaping formatter costs ~8 µs a call.)
+
+
+def status_badge(code: int) -> Markup:
+    status = Status(code)
+    return Markup(f'<span class="badge status-{status.slug}">{escape(status.label)}</span>')
+
+
+def prio_badge(code: int) -> Markup:
+    return Markup(f'<span class="badge prio-{int(code)}">{escape(priority_label(code))}</span>')
+
+
+def when(value: datetime | None) -> Markup:
+    """A time as people read it ("3 minutes ago"), the exact time on hover."""
+    iso = escape(isoformat(value))
+    return Markup(f'<time datetime="{iso}" title="{iso}">{escape(timeago(value))}</time>')
+
+
+def field_error(errors: dict, name: str) -> Markup:
+    """A form field's message, where tests and screen readers find it: id err-<name>."""
+    message = errors.get(name) if errors else None
+    if not message:
+        return Markup("")
+    return Markup(f'<small class="error" id="err-{escape(name)}">{escape(message)}</small>')
+
+
 def build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(resource_dir("templates"))),
@@ -73,11 +107,15 @@ def build_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         enable_async=False,
+        # Templates ship with the code: a restart picks up an edit. Checking every template file's
+        # time on every render (Jinja's default) was a few percent of a page's cost.
+        auto_reload=False,
     )
     i18n.install(env)
     env.filters.update(
         timeago=timeago, isoformat=isoformat, status_label=status_label, status_slug=status_slug,
-        priority_label=priority_label, choices=choices,
+        priority_label=priority_label, choices=choices, status_badge=status_badge, prio_badge=prio_badge,
+        when=when, event_text=event_text, field_error=field_error,
     )
     env.globals.update(PRIORITIES=PRIORITIES)
     return env

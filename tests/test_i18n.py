@@ -59,9 +59,9 @@ def write_catalog(folder: Path, code: str, messages: dict, with_context: dict | 
 def locale_dir(tmp_path, monkeypatch) -> Iterator[Path]:
     """An empty folder in place of app/locale; catalogs cached before or after are dropped."""
     monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
-    i18n.translations_for.cache_clear()
+    i18n.reload_catalogs()
     yield tmp_path
-    i18n.translations_for.cache_clear()
+    i18n.reload_catalogs()
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_the_compiled_english_catalog_is_found_inside_the_package():
         if IN_CI:
             pytest.fail(f"{compiled} is missing: `make test` compiles it (`make catalogs`)")
         pytest.skip("catalogs not compiled (run `make catalogs`)")
-    i18n.translations_for.cache_clear()
+    i18n.reload_catalogs()
     assert isinstance(i18n.translations_for("en"), Translations)  # not the NullTranslations fallback
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
+from litestar.params import SkipValidation
 
 from app.accounts.viewer import Viewer, viewer_from_session
 from app.errors import Forbidden, NotAuthenticated
@@ -33,6 +34,7 @@ async def superadmin_guard(connection: ASGIConnection, _handler: BaseRouteHandle
         raise Forbidden(_("Only superadmins may open this page."))
 
 
-def provide_viewer(request: ASGIConnection) -> Viewer:
-    """The `viewer` dependency of guarded routers."""
+def provide_viewer(request: ASGIConnection, services: SkipValidation[object]) -> Viewer:
+    """The `viewer` dependency of guarded routers. (It takes `services`, unused, so that Litestar
+    resolves the two in turn instead of in a task group: see app/services.py.)"""
     return request.state[STATE_VIEWER]

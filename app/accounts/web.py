@@ -17,8 +17,8 @@ from app.config import Settings
 from app.errors import NotAuthenticated, NotFound, ValidationFailed
 from app.i18n import _
 from app.links import Links
+from app.services import Services
 from app.validation import form_text
-from app.web.captcha import Captchas
 from app.web.client import ClientAddress
 from app.web.csrf import rotate_at_login
 from app.web.dependencies import Injected
@@ -44,21 +44,20 @@ def _log_link_without_smtp(settings: Settings, what: str, link: str) -> None:
 
 
 @get("/signup", name="accounts.signup")
-async def signup_form(captchas: Injected[Captchas]) -> Template:
-    return _page("accounts/signup.html", captcha=captchas.new())
+async def signup_form(services: Injected[Services]) -> Template:
+    return _page("accounts/signup.html", captcha=services.captchas.new())
 
 
 @post("/signup", name="accounts.signup_submit")
-async def signup(data: Form, captchas: Injected[Captchas], links: Injected[Links],
-                 settings: Injected[Settings]) -> Template:
+async def signup(data: Form, services: Injected[Services]) -> Template:
     try:
-        new = NewAccount.from_form(data, extra_errors=captchas.errors(data))
+        new = NewAccount.from_form(data, extra_errors=services.captchas.errors(data))
     except ValidationFailed as exc:
         values = {k: v for k, v in data.items() if k in ("company", "fullname", "email")}
-        return _page("accounts/signup.html", 422, values=values, errors=exc.errors, captcha=captchas.new())
+        return _page("accounts/signup.html", 422, values=values, errors=exc.errors, captcha=services.captchas.new())
     token = await service.signup(new)
     if token:
-        _log_link_without_smtp(settings, "account confirmation", links.confirm_account(token))
+        _log_link_without_smtp(services.settings, "account confirmation", services.links.confirm_account(token))
     # The same answer when the address already had an account (its owner got a notice instead).
     return _message(_("Check your mailbox"), _(
         "Your workspace has been created. We have sent you an e-mail with a link to confirm your address; "
@@ -83,7 +82,7 @@ async def login_form(request: Request) -> Template | Redirect:
 
 
 @post("/login", name="accounts.login_submit")
-async def login(request: Request, data: Form, settings: Injected[Settings]) -> Template | Redirect:
+async def login(request: Request, data: Form, services: Injected[Services]) -> Template | Redirect:
     email = form_text(data, "email")
     try:
         agent = await service.authenticate(email, form_text(data, "password"))
@@ -93,7 +92,7 @@ async def login(request: Request, data: Form, settings: Injected[Settings]) -> T
     request.set_session(session_for(agent))
     # A new session id and a new CSRF token: neither a planted session nor a planted token survives.
     return Redirect(request.app.route_reverse("agent.dashboard"), status_code=303,
-                    cookies=[rotate_at_login(settings.server.base_url.startswith("https://"))])
+                    cookies=[rotate_at_login(services.https)])
 
 
 @post("/logout", name="accounts.logout")
@@ -119,14 +118,14 @@ async def _send_reset(email: str, settings: Settings, links: Links) -> None:
 
 
 @post("/password/forgot", name="accounts.forgot_submit")
-async def forgot(data: Form, settings: Injected[Settings], links: Injected[Links]) -> Template:
+async def forgot(data: Form, services: Injected[Services]) -> Template:
     # The same answer for known and unknown addresses, at the same speed: the lookup and the mail
     # happen after the answer went out.
     email = form_text(data, "email")[:254]
     context = {"title": _("Check your mailbox"), "show_login": False,
                "message": _("If an account exists for this address, we have sent it a link to choose a new password.")}
     return Template("accounts/message.html", context=context,
-                    background=BackgroundTask(_send_reset, email, settings, links))
+                    background=BackgroundTask(_send_reset, email, services.settings, services.links))
 
 
 @get("/password/reset/{token:str}", name="accounts.reset")

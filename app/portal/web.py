@@ -16,17 +16,16 @@ from app.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFai
 from app.faq import service as faq
 from app.i18n import _
 from app.links import Links
+from app.services import Services
 from app.tickets import queries, service
-from app.tickets.files import Storage, Upload
+from app.tickets.files import Upload
 from app.tickets.inputs import NewTicket, Reply
 from app.tickets.refs import CustomerTicket
 from app.tickets.status import Status
 from app.web.captcha import Captchas
-from app.web.client import ClientAddress
 from app.web.dependencies import Injected
 from app.web.files import download as file_download
 from app.web.files import read_upload
-from app.web.limits import PerMinute, WaitBetween
 from app.web.params import Form, Id, Multipart, OptionalText, PathText, Text
 from app.web.render import is_htmx, render
 from app.workspaces.service import get_by_key
@@ -34,8 +33,9 @@ from app.workspaces.service import get_by_key
 NO_STORE = CacheControlHeader(no_store=True)  # the ticket page is private: no copies in caches
 
 
-async def provide_workspace(workspace_key: PathText) -> dict:
-    """The portal router's `workspace`: the row for the key in the path."""
+async def provide_workspace(workspace_key: PathText, services: Injected[Services]) -> dict:
+    """The portal router's `workspace`: the row for the key in the path. (`services` is unused but
+    orders the resolution: app/services.py.)"""
     return await get_by_key(workspace_key)
 
 
@@ -62,14 +62,15 @@ async def _form_page(request: Request, workspace: dict, captchas: Captchas, stat
 
 
 @get("/{workspace_key:str}", name="portal.index")
-async def public_page(request: Request, workspace: Injected[dict], captchas: Injected[Captchas]) -> Template:
-    return await _form_page(request, workspace, captchas)
+async def public_page(request: Request, workspace: Injected[dict], services: Injected[Services]) -> Template:
+    return await _form_page(request, workspace, services.captchas)
 
 
 @post("/{workspace_key:str}/ticket/create", name="portal.create")
-async def create_ticket(request: Request, workspace: Injected[dict], data: Form, captchas: Injected[Captchas],
-                        ticket_wait: Injected[WaitBetween], client: Injected[ClientAddress]) -> Template:
-    address = client.of(request)
+async def create_ticket(request: Request, workspace: Injected[dict], data: Form,
+                        services: Injected[Services]) -> Template:
+    captchas, ticket_wait = services.captchas, services.ticket_wait
+    address = services.client.of(request)
     values = {k: v for k, v in data.items() if k in ("name", "email", "subject", "text", "type", "prio")}
     try:
         # Claimed before any await, so simultaneous tickets from one address cannot all pass.
@@ -130,8 +131,9 @@ async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, link
 
 
 @get("/{workspace_key:str}/ticket/show/{ticket_hash:str}", name="portal.ticket", cache_control=NO_STORE)
-async def show_ticket(request: Request, workspace: Injected[dict], ticket_hash: PathText, links: Injected[Links],
+async def show_ticket(request: Request, workspace: Injected[dict], ticket_hash: PathText, services: Injected[Services],
                       confirmation: OptionalText = None) -> Template:
+    links = services.links
     notice = None
     if confirmation:
         try:
@@ -142,9 +144,9 @@ async def show_ticket(request: Request, workspace: Injected[dict], ticket_hash: 
     return await _ticket_page(request, workspace, ticket_hash, links, notice=notice)
 
 
-def _count_post(posts: PerMinute, client: ClientAddress, request: Request, ticket_hash: str) -> None:
-    posts.hit([f"ip:{client.of(request)}", f"ticket:{ticket_hash.lower()}"],
-              _("You are posting too fast. Please wait a minute and try again."))
+def _count_post(services: Services, request: Request, ticket_hash: str) -> None:
+    services.posts.hit([f"ip:{services.client.of(request)}", f"ticket:{ticket_hash.lower()}"],
+                       _("You are posting too fast. Please wait a minute and try again."))
 
 
 async def _after_post(request: Request, workspace: dict, ticket_hash: str, links: Links, notice: str) -> Response:
@@ -154,11 +156,12 @@ async def _after_post(request: Request, workspace: dict, ticket_hash: str, links
 
 
 @post("/{workspace_key:str}/ticket/show/{ticket_hash:str}/reply", name="portal.reply", cache_control=NO_STORE)
-async def reply(request: Request, workspace: Injected[dict], ticket_hash: PathText, data: Form, links: Injected[Links],
-                posts: Injected[PerMinute], client: Injected[ClientAddress]) -> Response:
+async def reply(request: Request, workspace: Injected[dict], ticket_hash: PathText, data: Form,
+                services: Injected[Services]) -> Response:
+    links = services.links
     try:
         new = Reply.from_form(data, label=_("Your message"))
-        _count_post(posts, client, request, ticket_hash)
+        _count_post(services, request, ticket_hash)
         await service.customer_reply(workspace, ticket_hash, new)
     except ValidationFailed as exc:
         return await _ticket_page(request, workspace, ticket_hash, links, 422, errors=exc.errors,
@@ -170,12 +173,12 @@ async def reply(request: Request, workspace: Injected[dict], ticket_hash: PathTe
 
 @post("/{workspace_key:str}/ticket/show/{ticket_hash:str}/upload", name="portal.upload", cache_control=NO_STORE)
 async def upload(request: Request, workspace: Injected[dict], ticket_hash: PathText, data: Multipart,
-                 links: Injected[Links], storage: Injected[Storage], posts: Injected[PerMinute],
-                 client: Injected[ClientAddress]) -> Response:
+                 services: Injected[Services]) -> Response:
+    links = services.links
     try:
         upload = Upload(*await read_upload(data))
-        _count_post(posts, client, request, ticket_hash)
-        await service.add_customer_attachment(workspace, ticket_hash, upload, storage)
+        _count_post(services, request, ticket_hash)
+        await service.add_customer_attachment(workspace, ticket_hash, upload, services.storage)
     except ValidationFailed as exc:
         return await _ticket_page(request, workspace, ticket_hash, links, 422, errors=exc.errors)
     except (Conflict, Forbidden, RateLimited) as exc:
@@ -185,9 +188,9 @@ async def upload(request: Request, workspace: Injected[dict], ticket_hash: PathT
 
 @get("/{workspace_key:str}/ticket/show/{ticket_hash:str}/file/{attachment_id:int}", name="portal.file")
 async def download(workspace: Injected[dict], ticket_hash: PathText, attachment_id: Id,
-                   storage: Injected[Storage]) -> Response:
+                   services: Injected[Services]) -> Response:
     row = await queries.attachment(CustomerTicket(workspace["id"], ticket_hash), attachment_id, for_customer=True)
-    return file_download(storage.directory / row["stored_name"], row["filename"])
+    return file_download(services.storage.directory / row["stored_name"], row["filename"])
 
 
 ROUTES = [public_page, create_ticket, open_by_hash, show_ticket, reply, download]

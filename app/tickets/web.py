@@ -17,10 +17,10 @@ from app.accounts.tables import full_name
 from app.accounts.viewer import Viewer
 from app.errors import NotFound, ValidationFailed
 from app.i18n import _
-from app.links import Links
 from app.search.service import SearchService
+from app.services import Services
 from app.tickets import queries, service
-from app.tickets.files import Storage, Upload
+from app.tickets.files import Upload
 from app.tickets.inputs import FieldChanges, Reply
 from app.tickets.refs import AgentTicket
 from app.tickets.scopes import SCOPES, TicketScope, list_scope
@@ -46,16 +46,16 @@ async def home(request: Request) -> Redirect:
 
 
 @get("/dashboard", name="agent.dashboard")
-async def dashboard(request: Request, viewer: Injected[Viewer], links: Injected[Links]) -> Template:
+async def dashboard(request: Request, viewer: Injected[Viewer], services: Injected[Services]) -> Template:
     context = await _layout(viewer)
     context["counts"] = await queries.dashboard_counts(viewer)
-    context["public_link"] = links.public_page(context["workspace"]["key"])
+    context["public_link"] = services.links.public_page(context["workspace"]["key"])
     context["recent"] = (await queries.list_tickets(list_scope(viewer, "groups"), per_page=5)).rows
     return render(request, "tickets/dashboard.html", context)
 
 
 @get("/tickets", name="agent.tickets")
-async def ticket_list(request: Request, viewer: Injected[Viewer], search: Injected[SearchService],
+async def ticket_list(request: Request, viewer: Injected[Viewer], services: Injected[Services],
                       which: ScopeName = "groups", q: Text = "", page: PageNumber = 1) -> Response:
     """The list page; an HTMX request (search box, paging) gets only the rows."""
     which = which if which in SCOPES else "groups"
@@ -65,7 +65,7 @@ async def ticket_list(request: Request, viewer: Injected[Viewer], search: Inject
         number = await queries.find_by_reference(viewer, q)
         if number is not None:  # an exact #N or hash jumps straight to the ticket
             return redirect(request, request.app.route_reverse("agent.ticket", number=number))
-        listing = await _search_page(search, scope, q, page)
+        listing = await _search_page(services.search, scope, q, page)
     else:
         listing = await queries.list_tickets(scope, page=page, per_page=PER_PAGE)
     context = {"listing": listing, "scope": which, "q": q}
@@ -180,19 +180,19 @@ async def update(request: Request, viewer: Injected[Viewer], number: Id, data: F
 
 @post("/tickets/{number:int}/attachments", name="agent.upload")
 async def upload(request: Request, viewer: Injected[Viewer], number: Id, data: Multipart,
-                 storage: Injected[Storage]) -> Response:
+                 services: Injected[Services]) -> Response:
     try:
         upload = Upload(*await read_upload(data))
-        await service.add_agent_attachment(viewer, number, upload, storage)
+        await service.add_agent_attachment(viewer, number, upload, services.storage)
     except ValidationFailed as exc:
         return await _ticket_page(request, viewer, number, 422, errors=exc.errors)
     return await _after_change(request, viewer, number, _("File uploaded."))
 
 
 @get("/tickets/{number:int}/files/{attachment_id:int}", name="agent.file")
-async def download(viewer: Injected[Viewer], number: Id, attachment_id: Id, storage: Injected[Storage]) -> Response:
+async def download(viewer: Injected[Viewer], number: Id, attachment_id: Id, services: Injected[Services]) -> Response:
     row = await queries.attachment(AgentTicket(viewer, number), attachment_id, for_customer=False)
-    return file_download(storage.directory / row["stored_name"], row["filename"])
+    return file_download(services.storage.directory / row["stored_name"], row["filename"])
 
 
 ROUTES = [home, dashboard, ticket_list, show_ticket, reply, note, update, download]

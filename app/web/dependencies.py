@@ -1,7 +1,7 @@
 """Typed dependency providers for objects the app makes once (settings, links, storage, ...).
 
-Handlers name what they need (`links: Links`) instead of reaching into `request.app.state`;
-`create_app()` lists every provider in one place.
+Handlers name what they need (`services: Injected[Services]`, app/services.py) instead of reaching
+into `request.app.state`; `create_app()` lists every provider in one place.
 """
 
 from __future__ import annotations
@@ -22,5 +22,5 @@ def constant(value: Any) -> Provide:
     return Provide(provide, use_cache=True, sync_to_thread=False)
 
 
-# `links: Injected[Links]`: an object the app made, handed over as it is (not validated per request).
+# `services: Injected[Services]`: an object the app made, handed over as it is (not validated per request).
 Injected = SkipValidation

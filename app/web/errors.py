@@ -34,7 +34,7 @@ def page_shape(request: Request, status: int, message: str, extra: dict) -> Resp
     headers = _retry_headers(extra)
     context = {"message": message, "status": status}
     if is_htmx(request):
-        headers.update({"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+        headers.update({"HX-Retarget": "#flash", "HX-Reswap": "outerHTML"})  # layouts/_flash.html is #flash itself
         return Template("layouts/_flash.html", context={**context, "kind": "error"}, status_code=status,
                         headers=headers)
     return Template("error.html", context=context, status_code=status, headers=headers)

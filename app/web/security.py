@@ -14,7 +14,6 @@ through `router_headers()`; attachment downloads set a sandboxing policy of thei
 from __future__ import annotations
 
 from litestar.datastructures import ResponseHeader
-from litestar.datastructures.headers import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 _PAGES = {
@@ -56,15 +55,16 @@ def router_headers(audience: str) -> list[ResponseHeader]:
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """App-level `before_send` hook: every answer, routed or not (a 404 for an unknown path
     never reaches route middleware), gets the common headers and, unless it set its own, the
-    page policy."""
+    page policy. Works on the raw header list: this runs for every response."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in COMMON.items():
-        if name not in headers:
-            headers[name] = value
-    if "content-security-policy" not in headers:
-        headers["content-security-policy"] = _DEFAULT_POLICY
+    headers = message.get("headers") or []
+    present = {name.lower() for name, _value in headers}
+    missing = [header for header in _DEFAULTS if header[0] not in present]
+    if missing:
+        message["headers"] = [*headers, *missing]
 
 
-_DEFAULT_POLICY = policy("portal")
+_DEFAULTS = [(name.encode(), value.encode()) for name, value in COMMON.items()] + [
+    (b"content-security-policy", policy("portal").encode())
+]

@@ -10,7 +10,7 @@ from litestar import Request, get
 from litestar.response import Template
 
 from app.accounts.viewer import Viewer
-from app.links import Links
+from app.services import Services
 from app.web.dependencies import Injected
 from app.web.render import render
 from app.workspaces.queries import overview_counts
@@ -18,13 +18,13 @@ from app.workspaces.service import get_by_id
 
 
 @get("/", name="admin.workspace")
-async def workspace_overview(request: Request, viewer: Injected[Viewer], links: Injected[Links]) -> Template:
+async def workspace_overview(request: Request, viewer: Injected[Viewer], services: Injected[Services]) -> Template:
     workspace = await get_by_id(viewer.workspace_id)
     return render(request, "admin/workspace.html", {
         "viewer": viewer,
         "workspace": workspace,
         "counts": await overview_counts(workspace["id"]),
-        "public_link": links.public_page(workspace["key"]),
+        "public_link": services.links.public_page(workspace["key"]),
     })
 
 
