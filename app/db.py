@@ -61,9 +61,11 @@ PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA synchronous = NORMAL",  # safe with WAL: a crash may lose the last commit, never corrupt
     "PRAGMA temp_store = MEMORY",
-    "PRAGMA cache_size = -8000",  # 8 MB page cache per connection (the OS caches the file too)
 )
+
 READ_CONNECTIONS_RANGE = range(1, 9)
+WRITER_CACHE_KIB = 8000  # page cache of the writer connection
+READER_CACHE_KIB = 8000  # page cache shared out among the readers
 # A WITH statement is a read unless its main statement writes; a false positive (the word in a
 # string literal) only sends a read to the writer, which is correct, just not side by side.
 _WRITE_KEYWORD = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
@@ -176,13 +178,17 @@ class HelpRealmEngine(SQLiteEngine):
         return conn
 
     async def _open_reader(self) -> aiosqlite.Connection:
-        return await self._connect("PRAGMA query_only = ON")
+        # The readers share the page cache budget one reader used to have: each connection keeps its
+        # own cache, and three 8 MB caches put the server over its memory target (the OS caches
+        # the file anyway).
+        cache_kib = max(READER_CACHE_KIB // self.read_connections, 1024)
+        return await self._connect("PRAGMA query_only = ON", f"PRAGMA cache_size = -{cache_kib}")
 
     async def _writer(self, conns: _LoopConnections) -> aiosqlite.Connection:
         """Call with conns.write_lock held."""
         if conns.writer is None:
             # WAL persists in the file; setting it once per process is enough.
-            conns.writer = await self._connect("PRAGMA journal_mode = WAL")
+            conns.writer = await self._connect("PRAGMA journal_mode = WAL", f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         return conns.writer
 
     async def close(self) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from app.search import events
+from app.search.gate import SearchGate
 from app.search.indexer import IndexWriterTask, SearchIndex, rebuild
 from app.search.query import Searcher, SearchResult
 from app.tickets.scopes import TicketScope
@@ -111,9 +112,10 @@ class SearchService:
         self.index = SearchIndex(index_dir)
         self.writer = IndexWriterTask(self.index)
         self._pool: SearcherPool | None = None
-        # Searches beyond the pool wait here, in the event loop, rather than each holding one of
-        # the default executor's few threads (which the writer and password hashing need too).
-        self._slots = asyncio.Semaphore(POOL_SIZE)
+        # Searches wait here, in the event loop, rather than each holding one of the default
+        # executor's few threads (which the writer and password hashing need too); the gate lets
+        # them run one at a time, or side by side once the running ones have run long.
+        self._gate = SearchGate(POOL_SIZE)
         self.ready = False
 
     async def start(self) -> None:
@@ -151,7 +153,7 @@ class SearchService:
 
     async def search(self, scope: TicketScope, text: str, limit: int = 25, offset: int = 0) -> SearchResult:
         """Hits offset..offset+limit by relevance, within the scope."""
-        async with self._slots:
+        async with self._gate.slot():
             pool = self._pool
             if pool is None:
                 return SearchResult(total=0)
