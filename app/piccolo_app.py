@@ -5,9 +5,10 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember
+from app.canned.tables import CannedResponse
 from app.faq.tables import FaqEntry
 from app.mail.tables import MailAttempt, OutboxMail
-from app.tickets.tables import Attachment, Ticket, TicketType, TimelineEntry
+from app.tickets.tables import Attachment, Ticket, TicketTag, TicketType, TimelineEntry
 from app.web.tables import WebSession
 from app.workspaces.tables import Workspace
 
@@ -25,6 +26,8 @@ APP_CONFIG = AppConfig(
         Ticket,
         TimelineEntry,
         Attachment,
+        TicketTag,
+        CannedResponse,
         FaqEntry,
         OutboxMail,
         MailAttempt,

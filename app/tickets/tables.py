@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, Boolean, ForeignKey, Integer, SmallInt, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, SmallInt, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -36,8 +36,18 @@ class Ticket(Table, db=ENGINE, tablename="ticket"):
     merged_into = ForeignKey("self", null=True, on_delete=OnDelete.set_null)
     created_by_agent = ForeignKey(Agent, null=True, on_delete=OnDelete.set_null)
     last_replier = Varchar(length=10, default="customer")  # "customer" or "agent"
+    deadline = Date(null=True, default=None)  # overdue once the day has passed (workspace time zone)
+    notes = Text(default="")  # the agents' notepad on the ticket, never shown to the customer
     created_at = Timestamptz()
     updated_at = Timestamptz(index=True)
+
+
+class TicketTag(Table, db=ENGINE, tablename="ticket_tag"):
+    """A tag on a ticket (unique per ticket; the workspace's tags are the completion list)."""
+
+    workspace = ForeignKey(Workspace, index=True)
+    ticket = ForeignKey(Ticket, index=True)
+    name = Varchar(length=50)
 
 
 class TimelineEntry(Table, db=ENGINE, tablename="timeline_entry"):
@@ -58,6 +68,8 @@ class TimelineEntry(Table, db=ENGINE, tablename="timeline_entry"):
     event = Varchar(length=30, default="")
     data = JSON(default={})
     created_at = Timestamptz()
+    # Set when the author edited the post; the earlier texts are kept for agents in
+    # data["revisions"] ([{"body", "at"}], oldest first).
     edited_at = Timestamptz(null=True, default=None)
 
 

@@ -1,4 +1,4 @@
-"""The agent's pages: dashboard, ticket list (with search) and the ticket page.
+"""The agent's ticket page and the changes made on it.
 
 Every route here sits on the agent router, whose guard loads the logged-in `viewer`; every
 query and intent is scoped by the viewer's visibility (app/tickets/scopes.py), so a ticket an
@@ -7,83 +7,27 @@ agent may not see answers 404 like one that does not exist.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from app.accounts.tables import full_name
 from app.accounts.viewer import Viewer
 from app.errors import NotFound, ValidationFailed
 from app.i18n import _
-from app.search.service import SearchService
 from app.services import Services
 from app.tickets import queries, service
 from app.tickets.files import Upload
 from app.tickets.inputs import FieldChanges, Reply
 from app.tickets.refs import AgentTicket
-from app.tickets.scopes import SCOPES, TicketScope, list_scope
 from app.tickets.status import MANUAL_STATUSES, PRIORITIES, Status
+from app.tickets.web.common import layout
 from app.web.dependencies import Injected
 from app.web.files import download as file_download
 from app.web.files import read_upload
-from app.web.params import Form, Id, Multipart, PageNumber, Text
+from app.web.params import Form, Id, Multipart
 from app.web.render import is_htmx, redirect, render
-from app.workspaces.service import get_by_id
-
-PER_PAGE = 25
-ScopeName = Annotated[str, QueryParameter(name="scope", max_length=20)]  # "mine", "groups" or "all"
-
-
-async def _layout(viewer: Viewer) -> dict:
-    return {"viewer": viewer, "workspace": await get_by_id(viewer.workspace_id)}
-
-
-@get("/", name="agent.home")
-async def home(request: Request) -> Redirect:
-    return Redirect(request.app.route_reverse("agent.dashboard"), status_code=303)
-
-
-@get("/dashboard", name="agent.dashboard")
-async def dashboard(request: Request, viewer: Injected[Viewer], services: Injected[Services]) -> Template:
-    context = await _layout(viewer)
-    context["counts"] = await queries.dashboard_counts(viewer)
-    context["public_link"] = services.links.public_page(context["workspace"]["key"])
-    context["recent"] = (await queries.list_tickets(list_scope(viewer, "groups"), per_page=5)).rows
-    return render(request, "tickets/dashboard.html", context)
-
-
-@get("/tickets", name="agent.tickets")
-async def ticket_list(request: Request, viewer: Injected[Viewer], services: Injected[Services],
-                      which: ScopeName = "groups", q: Text = "", page: PageNumber = 1) -> Response:
-    """The list page; an HTMX request (search box, paging) gets only the rows."""
-    which = which if which in SCOPES else "groups"
-    scope = list_scope(viewer, which)
-    q = q.strip()
-    if q:
-        number = await queries.find_by_reference(viewer, q)
-        if number is not None:  # an exact #N or hash jumps straight to the ticket
-            return redirect(request, request.app.route_reverse("agent.ticket", number=number))
-        listing = await _search_page(services.search, scope, q, page)
-    else:
-        listing = await queries.list_tickets(scope, page=page, per_page=PER_PAGE)
-    context = {"listing": listing, "scope": which, "q": q}
-    if not is_htmx(request):
-        context.update(await _layout(viewer))
-    return render(request, "tickets/list.html", context, fragment="tickets/_ticket_rows.html")
-
-
-async def _search_page(search: SearchService, scope: TicketScope, q: str, page: int) -> queries.Page:
-    """One page of search hits, most relevant first; the index pages and filters, SQL fills rows."""
-    result = await search.search(scope, q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    last_page = queries.pages_for(result.total, PER_PAGE)
-    if page > last_page:  # a stale "next" link or a typed ?page=: show the last page instead
-        page = last_page
-        result = await search.search(scope, q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    rows = await queries.rows_in_order(scope, [hit.ticket_id for hit in result.hits])
-    return queries.Page(rows=rows, total=result.total, page=page, per_page=PER_PAGE, more=result.more)
-
 
 # -- the ticket page -------------------------------------------------------------------------
 
@@ -124,7 +68,7 @@ async def _ticket_page(request: Request, viewer: Viewer, number: int, status_cod
         **extra,
     }
     if not is_htmx(request):
-        context.update(await _layout(viewer))
+        context.update(await layout(viewer))
     return render(request, "tickets/show.html", context, fragment="tickets/_ticket.html", status_code=status_code)
 
 
@@ -195,5 +139,5 @@ async def download(viewer: Injected[Viewer], number: Id, attachment_id: Id, serv
     return file_download(services.storage.directory / row["stored_name"], row["filename"])
 
 
-ROUTES = [home, dashboard, ticket_list, show_ticket, reply, note, update, download]
+ROUTES = [show_ticket, reply, note, update, download]
 UPLOADS = [upload]  # the only bodies larger than a form: create_app gives them the upload limit
