@@ -25,7 +25,8 @@ FIELDS = ("name", "email", "subject", "text", "type", "prio", "group", "assignee
 
 async def _form(request: Request, viewer: Viewer, status_code: int = 200, **context: Any) -> Template:
     options = await queries.ticket_options(viewer.workspace_id)
-    context.setdefault("values", {"prio": "1"})
+    default_group = await queries.default_group_id(viewer.workspace_id)
+    context.setdefault("values", {"prio": "1", "group": str(default_group or "")})
     context.setdefault("errors", {})
     context.update(await layout(viewer))
     context.update(

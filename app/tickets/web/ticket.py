@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
-from app import links
+from app import clock, links
 from app.accounts.tables import full_name
 from app.accounts.viewer import Viewer
 from app.errors import NotFound, ValidationFailed
@@ -97,6 +97,7 @@ async def ticket_page(request: Request, viewer: Viewer, number: int, status_code
         "choices": _field_choices(ticket, await queries.ticket_options(viewer.workspace_id)),
         "permalink": links.current().permalink(workspace["key"], ticket["hash"]),
         "viewer": viewer,
+        "today": clock.now().date(),  # "overdue" is judged in UTC until workspaces have a time zone
         "errors": {},
         **extra,
     }
