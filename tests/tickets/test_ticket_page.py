@@ -143,8 +143,9 @@ async def test_create_a_ticket_for_a_customer(person: Person):
     page = await person.page("/tickets/new")
     values = form_values(page, "#new-ticket form")
     group = await AgentGroup.select(AgentGroup.id).where(AgentGroup.workspace == workspace["id"]).first()
-    bad = await person.client.post("/tickets/new", data={**values, "email": "not-an-address", "subject": ""},
-                                   headers=HTMX)
+    assert values["group"] == str(group["id"])  # the default group is preselected
+    bad = await person.client.post("/tickets/new", data={**values, "email": "not-an-address", "subject": "",
+                                                         "group": ""}, headers=HTMX)
     assert bad.status_code == 422 and field_error(bad.text, "email") and field_error(bad.text, "subject")
     assert field_error(bad.text, "group") and await Ticket.count() == 0
     data = {**values, "name": "Tom Baker", "email": "tom@customer.test", "subject": "Invoice address",
