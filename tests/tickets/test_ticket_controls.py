@@ -234,3 +234,16 @@ async def test_a_ticket_created_for_a_customer(desk):
     other_group = await AgentGroup.select(AgentGroup.id).where(AgentGroup.workspace == other["id"]).first()
     with pytest.raises(ValidationFailed):
         await tickets.create_for_customer(ann, new, other_group["id"], None)
+
+
+async def test_the_agents_signature_is_appended_to_replies_not_notes(desk):
+    workspace, ann, _ = desk
+    await factories.ticket(workspace)
+    await Agent.update({Agent.signature: "Ann Admin\nAcme support"}).where(Agent.id == ann.agent_id)
+    await tickets.agent_reply(ann, 1, Reply("Fixed."))
+    await tickets.add_note(ann, 1, Reply("Internal."))
+    reply = await TimelineEntry.select(TimelineEntry.body).where(TimelineEntry.kind == "reply").first()
+    note = await TimelineEntry.select(TimelineEntry.body).where(TimelineEntry.kind == "note").first()
+    assert reply["body"] == "Fixed.\n\n-- \nAnn Admin\nAcme support" and note["body"] == "Internal."
+    mail = await OutboxMail.select().where(OutboxMail.purpose == "agent_reply").first()
+    assert "Acme support" in mail["body_text"]
