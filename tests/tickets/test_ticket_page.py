@@ -154,3 +154,23 @@ async def test_create_a_ticket_for_a_customer(person: Person):
     assert response.headers["hx-redirect"] == "/tickets/1"
     row = await Ticket.select().first()
     assert row["status"] == Status.IN_PROGRESS and row["assignee"] == admin["id"]
+
+
+async def test_the_assignee_picker_marks_vacation_and_hides_inactive_agents(person: Person):
+    from app.accounts.service import create_agent_confirmed
+    from app.accounts.tables import Agent
+
+    workspace, _, _ = await _desk(person)
+    away = await create_agent_confirmed(workspace["id"], email="al@acme.test", first_name="Al", last_name="Away",
+                                        password="correct horse")
+    gone = await create_agent_confirmed(workspace["id"], email="gil@acme.test", first_name="Gil", last_name="Gone",
+                                        password="correct horse")
+    await Agent.update({Agent.on_vacation: True}).where(Agent.id == away["id"])
+    await Agent.update({Agent.active: False}).where(Agent.id == gone["id"])
+    options = soup(await person.page("/tickets/1")).select("form.ticket-fields select[name=assignee] option")
+    labels = {o.get_text(): o.has_attr("disabled") for o in options}
+    assert labels["Al Away (on vacation)"] is True
+    assert not any("Gil" in label for label in labels)
+    assert labels["Ann Admin · 1st level group"] is False
+    refused = await _post(person, 1, "/update", {"assignee": str(away["id"])})
+    assert refused.status_code == 422 and "Al Away is on vacation" in field_error(refused.text, "assignee")

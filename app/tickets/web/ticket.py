@@ -35,11 +35,13 @@ from app.workspaces.service import get_by_id
 
 
 def agent_choices(agents: list[dict], current: int | None) -> list[tuple]:
-    """The assignee picker: every agent, marked by group; those on vacation or inactive are shown
-    but cannot be picked (the service refuses them too). The current assignee stays selectable:
-    the fields form sends it back unchanged."""
+    """The assignee picker: the active agents, marked by their groups; one on vacation is shown but
+    cannot be picked, so the reason is visible (the service refuses them too). The current
+    assignee stays selectable, whatever their state: the fields form sends it back unchanged."""
     choices = []
     for agent in agents:
+        if not agent["active"] and current != agent["id"]:
+            continue
         name = full_name(agent["first_name"], agent["last_name"])
         if agent["group_names"]:
             name = f"{name} · {agent['group_names']}"
