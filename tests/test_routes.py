@@ -49,6 +49,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "agent.upload"): (303, 303, 422, 422),
     ("GET", "agent.file"): (303, 303, 200, 200),
     ("GET", "admin.workspace"): (303, 303, 403, 200),
+    ("POST", "agent.vacation"): (303, 303, 400, 400),  # no "on" field
     ("GET", "portal.index"): (200, 200, 200, 200),
     ("POST", "portal.create"): (422, 422, 422, 422),
     ("GET", "portal.open"): (303, 303, 303, 303),  # a well-formed hash: to its page, which knows
@@ -157,7 +158,7 @@ HUGE = "99999999999999999999"
 ODD_NUMBERS = [HUGE, "-1", "0", "²", "١٢", "1e3", " 7 ", "0x10", "", "NaN"]
 ODD_TEXT = ["x" * 100_000, "\x00\r\n\u2028", "🙂" * 1000, "../../etc/passwd", "%00", "<script>"]
 FIELDS = ["name", "email", "subject", "text", "type", "prio", "captcha", "captcha_token", "status", "group",
-          "assignee", "password", "password_confirmation", "company", "fullname"]
+          "assignee", "password", "password_confirmation", "company", "fullname", "on"]
 
 
 async def _no_server_error(world: World, audience: str, method: str, url: str, **kwargs) -> None:

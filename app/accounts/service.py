@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from app import clock, db
 from app.accounts.inputs import NewAccount, NewPassword
@@ -19,6 +20,9 @@ from app.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from app.i18n import _
 from app.mail import messages
 from app.workspaces.service import create_workspace_rows
+
+if TYPE_CHECKING:
+    from app.accounts.viewer import Viewer
 
 log = logging.getLogger("helprealm.accounts")
 
@@ -160,3 +164,13 @@ async def create_agent_confirmed(workspace_id: int, *, email: str, first_name: s
         )
         await agent.save()
     return agent.to_dict()
+
+
+async def set_vacation(viewer: Viewer, on: bool) -> bool:
+    """The agent's vacation switch. While it is on, nobody can assign them a ticket: the rule is
+    in app/tickets/service/assignment.py::assign_step, which every assigning path goes through."""
+    async with db.write():
+        await Agent.update({Agent.on_vacation: on}).where(
+            Agent.id == viewer.agent_id, Agent.workspace == viewer.workspace_id
+        )
+    return on

@@ -1,4 +1,4 @@
-"""Reading tickets: lists, the ticket page, the customer's view, dashboard counts.
+"""Reading tickets: lists, the ticket page, the customer's view (dashboard: stats.py).
 
 Every query is scoped where it is written: agents' by their visibility (app/tickets/scopes.py),
 customers' by workspace and hash (app/tickets/refs.py).
@@ -14,8 +14,7 @@ from app.cache import TTLCache
 from app.errors import NotFound
 from app.i18n import _
 from app.tickets.refs import TicketRef, load
-from app.tickets.scopes import TicketScope, list_scope, visible_to
-from app.tickets.status import Status
+from app.tickets.scopes import TicketScope, visible_to
 from app.tickets.tables import Attachment, Ticket, TicketType, TimelineEntry
 from app.validation import parse_int
 
@@ -162,17 +161,6 @@ async def ticket_options(workspace_id: int) -> dict:
         Agent.workspace == workspace_id
     ).order_by(Agent.first_name)
     return {"types": types, "groups": groups, "agents": agents}
-
-
-async def dashboard_counts(viewer: Viewer) -> dict:
-    mine = list_scope(viewer, "mine").sql_where()
-    visible = visible_to(viewer).sql_where()
-    return {
-        "my_tickets": await Ticket.count().where(*mine, Ticket.status != int(Status.CLOSED)),
-        "open_tickets": await Ticket.count().where(*visible, Ticket.status == int(Status.OPEN)),
-        "groups": await AgentGroup.count().where(AgentGroup.workspace == viewer.workspace_id),
-        "agents": await Agent.count().where(Agent.workspace == viewer.workspace_id),
-    }
 
 
 _ticket_types: TTLCache[list[dict]] = TTLCache("ticket types")
