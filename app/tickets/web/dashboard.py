@@ -27,11 +27,12 @@ async def home(request: Request) -> Redirect:
 
 async def _numbers(viewer: Viewer) -> dict:
     """Cards and charts: two queries (app/tickets/stats.py)."""
-    data = await stats.charts(viewer)
+    numbers = await stats.dashboard(viewer)
+    per_type = [(name or _("(no type)"), n) for name, n in numbers.charts.per_type]
     return {
-        "cards": await stats.cards(viewer),
-        "donut": charts.donut([(name or _("(no type)"), n) for name, n in data.per_type], _("Other")),
-        "bars": charts.bars(data.per_day),
+        "cards": numbers.cards,
+        "donut": charts.donut(per_type, _("Other")),
+        "bars": charts.bars(numbers.charts.per_day),
     }
 
 
