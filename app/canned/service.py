@@ -1,6 +1,6 @@
 """Canned responses: prepared answers agents insert into a reply. One function per intent.
 
-Who may do what, in one place (`_editable`): everyone in a workspace reads its shared responses;
+Who may do what, in one place (`editable`): everyone in a workspace reads its shared responses;
 only superadmins create, edit and delete them. Each agent has personal ones nobody else sees,
 superadmins included. A response the viewer may not see (another agent's personal one, another
 workspace's) is NotFound, exactly like one that does not exist; a shared one a plain agent may
@@ -53,8 +53,9 @@ def visible_where(viewer: Viewer) -> list:
     ]
 
 
-async def _editable(viewer: Viewer, response_id: int) -> dict:
-    """The response if the viewer may change it; inside the caller's write transaction."""
+async def editable(viewer: Viewer, response_id: int) -> dict:
+    """The response if the viewer may change it (NotFound, Forbidden otherwise). The intents call
+    it inside their write transaction; the edit form calls it to refuse before showing itself."""
     row = await CannedResponse.select().where(*visible_where(viewer), CannedResponse.id == response_id).first()
     if row is None:
         raise NotFound(_("No such canned response."))
@@ -77,7 +78,7 @@ async def create_canned(viewer: Viewer, new: CannedInput) -> dict:
 async def update_canned(viewer: Viewer, response_id: int, changes: CannedInput) -> dict:
     """New title and text; whether it is shared or personal stays as it is."""
     async with db.write():
-        row = await _editable(viewer, response_id)
+        row = await editable(viewer, response_id)
         await CannedResponse.update({
             CannedResponse.title: changes.title, CannedResponse.body: changes.body,
             CannedResponse.updated_at: clock.now(),
@@ -87,5 +88,5 @@ async def update_canned(viewer: Viewer, response_id: int, changes: CannedInput) 
 
 async def delete_canned(viewer: Viewer, response_id: int) -> None:
     async with db.write():
-        row = await _editable(viewer, response_id)
+        row = await editable(viewer, response_id)
         await CannedResponse.delete().where(CannedResponse.id == row["id"])

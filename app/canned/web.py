@@ -70,13 +70,13 @@ async def create(request: Request, viewer: Injected[Viewer], data: Form) -> Resp
 
 @get("/canned/{response_id:int}/edit", name="agent.canned_edit")
 async def edit(viewer: Injected[Viewer], response_id: Id) -> Template:
-    response = await queries.one(viewer, response_id)
+    response = await service.editable(viewer, response_id)
     return await _form(viewer, response, response, {})
 
 
 @post("/canned/{response_id:int}", name="agent.canned_update")
 async def update(request: Request, viewer: Injected[Viewer], response_id: Id, data: Form) -> Response:
-    response = await queries.one(viewer, response_id)
+    response = await service.editable(viewer, response_id)
     try:
         await service.update_canned(viewer, response_id, CannedInput.from_form(data))
     except ValidationFailed as exc:

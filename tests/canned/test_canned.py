@@ -188,7 +188,7 @@ async def test_create_edit_delete_through_the_forms(person: Person):
     listing = soup(await person.page("/canned"))
     shared_item = listing.select_one(f"li[data-canned='{made['shared']['id']}']")
     assert shared_item and not shared_item.select("a, form")
-    assert (await person.client.get(f"/canned/{made['shared']['id']}/edit")).status_code == 200
+    assert (await person.client.get(f"/canned/{made['shared']['id']}/edit")).status_code == 403
     refused = await person.client.post(f"/canned/{made['shared']['id']}/delete", data={"_csrf_token": csrf_from(edit)})
     assert refused.status_code == 403
     for other in (made["ann"]["id"], made["olga"]["id"], 999_999):
