@@ -1,67 +1,52 @@
-// Agent pages: the "Copy link" button and inserting a canned response into the reply box.
-// A script file rather than inline handlers: the Content-Security-Policy allows no inline script.
-// Listeners sit on the document, so fragments HTMX swaps in later work without re-binding.
+// The agent pages' small behaviours (the Content-Security-Policy forbids inline scripts and
+// onclick attributes, so they are wired here by data attributes, also in swapped-in fragments).
 
-function revealCopyButtons(root) {
-  // Hidden in the markup: without this script they could not do anything.
-  root.querySelectorAll("button[data-copy][hidden]").forEach((button) => { button.hidden = false; });
-}
-
-async function copyText(text) {
+// <button data-copy="#field">: copies the field's value (a permalink, the public link).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("[data-copy]");
+  if (!button) return;
+  var field = document.querySelector(button.getAttribute("data-copy"));
+  if (!field) return;
+  var text = field.value || field.textContent;
+  var done = function () {
+    button.setAttribute("data-copied", "true");
+    setTimeout(function () { button.removeAttribute("data-copied"); }, 1500);
+  };
   if (navigator.clipboard && window.isSecureContext) {
-    await navigator.clipboard.writeText(text);
-    return;
+    navigator.clipboard.writeText(text).then(done, function () { field.select && field.select(); });
+  } else if (field.select) {  // plain http: select it, the agent presses Ctrl+C
+    field.select();
+    try { document.execCommand("copy"); done(); } catch (e) { /* selected is enough */ }
   }
-  // Plain http on a LAN address has no clipboard API: copy through a selected, off-screen field.
-  const field = document.createElement("textarea");
-  field.value = text;
-  field.setAttribute("readonly", "");
-  field.className = "visually-hidden";
-  document.body.appendChild(field);
-  field.select();
-  document.execCommand("copy");
-  field.remove();
-}
+});
 
+// A canned response in the reply box's picker (templates/canned/_picker.html): ask the server
+// for its text with the placeholders filled in for this ticket, and put it where the cursor is.
 function insertAtCursor(textarea, text) {
-  const start = textarea.selectionStart ?? textarea.value.length;
-  const end = textarea.selectionEnd ?? textarea.value.length;
-  const before = textarea.value.slice(0, start);
-  const glue = before && !before.endsWith("\n") ? "\n" : "";
+  var start = textarea.selectionStart == null ? textarea.value.length : textarea.selectionStart;
+  var end = textarea.selectionEnd == null ? textarea.value.length : textarea.selectionEnd;
+  var before = textarea.value.slice(0, start);
+  var glue = before && before.slice(-1) !== "\n" ? "\n" : "";
   textarea.value = before + glue + text + textarea.value.slice(end);
-  const caret = (before + glue + text).length;
+  var caret = (before + glue + text).length;
   textarea.focus();
   textarea.setSelectionRange(caret, caret);
   textarea.dispatchEvent(new Event("input", { bubbles: true }));
 }
 
-document.addEventListener("click", async (event) => {
-  const copy = event.target.closest("button[data-copy]");
-  if (copy) {
-    const status = copy.parentElement.querySelector(".copy-status");
-    try {
-      await copyText(copy.dataset.copy);
-      if (status) status.textContent = copy.dataset.copied || "";
-    } catch (error) {
-      if (status) status.textContent = String(error);
-    }
-    return;
-  }
-  // A canned response in the reply box's picker: ask the server for its text with the
-  // placeholders filled in for this ticket, and put it where the cursor is.
-  const pick = event.target.closest("button[data-canned-fill]");
-  if (pick) {
-    event.preventDefault();
-    const form = pick.closest("form");
-    const textarea = form && form.querySelector("textarea[name=text]");
-    if (!textarea) return;
-    const response = await fetch(pick.dataset.cannedFill, { credentials: "same-origin", headers: { Accept: "text/plain" } });
-    if (!response.ok) return;
-    insertAtCursor(textarea, await response.text());
-    const picker = pick.closest("details");
-    if (picker) picker.open = false;
-  }
+document.addEventListener("click", function (event) {
+  var pick = event.target.closest("button[data-canned-fill]");
+  if (!pick) return;
+  event.preventDefault();
+  var form = pick.closest("form");
+  var textarea = form && form.querySelector("textarea[name=text]");
+  if (!textarea) return;
+  fetch(pick.getAttribute("data-canned-fill"), { credentials: "same-origin", headers: { Accept: "text/plain" } })
+    .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+    .then(function (text) {
+      insertAtCursor(textarea, text);
+      var picker = pick.closest("details");
+      if (picker) picker.open = false;
+    })
+    .catch(function () { /* a ticket or response gone meanwhile: nothing to insert */ });
 });
-
-document.addEventListener("DOMContentLoaded", () => revealCopyButtons(document));
-document.addEventListener("htmx:afterSettle", () => revealCopyButtons(document));

@@ -1,4 +1,5 @@
-"""The ticket page's fields: status, priority, type, group and assignee, changed in one go.
+"""The ticket page's fields: status, priority, type, group, assignee, deadline and subject, changed
+in one go.
 
 The browser posts the whole fields form when one select changes; `update_fields` compares each
 value with the ticket and writes only what differs: one transaction, one event per changed field,
@@ -46,6 +47,10 @@ async def update_fields(viewer: Viewer, number: int, changes: FieldChanges) -> d
                 c.set("group", changes.group_id, label=group["name"])
             else:
                 errors["group"] = _("Unknown group.")
+        if changes.subject is not UNCHANGED:
+            c.set("subject", changes.subject)
+        if changes.deadline is not UNCHANGED:
+            c.set("deadline", changes.deadline)
         if changes.assignee is None:
             release_step(c)
         elif changes.assignee is not UNCHANGED:
