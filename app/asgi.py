@@ -29,6 +29,7 @@ from app import db, links
 from app.accounts import web as accounts_web
 from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.api.errors import helprealm_api_shape, rest_api_shape
+from app.canned import web as canned_web
 from app.config import Settings
 from app.links import Links, RoutePaths
 from app.mail.outbox import OutboxSender
@@ -87,7 +88,8 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
     return [
         Router("/", route_handlers=accounts_web.ROUTES, exception_handlers=pages,
                response_headers=router_headers("portal")),
-        Router("/", route_handlers=[*tickets_web.ROUTES, uploads(tickets_web.UPLOADS)], guards=[agent_guard],
+        Router("/", route_handlers=[*tickets_web.ROUTES, uploads(tickets_web.UPLOADS),
+                                    *canned_web.ROUTES], guards=[agent_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("agent"),
                cache_control=PRIVATE),
         Router("/admin", route_handlers=workspace_admin.ROUTES, guards=[agent_guard, superadmin_guard],

@@ -187,7 +187,10 @@ async def _hash(workspace_id: int, number: int) -> str:
 
 
 async def _extras(workspace_id: int, admin_id: int) -> None:
-    """Demo data of the parts that have their own seeders (canned responses, ...)."""
+    """Demo data of the parts that have their own seeders."""
+    from app.canned.demo import seed_canned_demo
+
+    await seed_canned_demo(workspace_id, admin_id)
 
 
 async def print_login() -> None:

@@ -22,7 +22,8 @@ TARGETS = {
 
 AGENT_ROWS = (("list", "List fragment, 25 rows"), ("ticket_page", "Ticket page, 50 replies"),
               ("search_common", "Search common word"), ("search_rare", "Search rare word"),
-              ("reply", "Reply (POST + fragment)"))
+              ("reply", "Reply (POST + fragment)"),
+              ("dashboard", "Dashboard page (cards, charts)"))
 
 
 def log(msg: str = "") -> None:

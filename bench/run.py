@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 PYZ = REPO / "build" / "helprealm.pyz"
 REQUIRED_APP_MODULES = ("app.search.indexer", "app.search.service", "app.mail.outbox")
 
-AGENT_PHASES = ("list", "ticket_page", "search_common", "search_rare", "reply")
+AGENT_PHASES = ("list", "ticket_page", "search_common", "search_rare", "reply", "dashboard")
 ALL_PHASES = (*AGENT_PHASES, "submit")
 
 def helprealm_cmd(config: str) -> list[str]:
@@ -61,6 +61,10 @@ def agent_phases(seeded, args) -> dict[str, dict]:
                         "expect": 'id="ticket-rows"', "count": [rows, 1, 25], "warmup": 10,
                         "serial": args.search_requests, "requests": args.search_requests, "concurrency": c,
                         "max_seconds": limit},
+        # The dashboard (wt-dash): cards and both charts over every ticket the agent may see.
+        "dashboard": {"paths": ["/dashboard"], "htmx": False, "expect": 'id="chart-days"', "warmup": 10,
+                      "serial": args.page_requests, "requests": args.page_requests, "concurrency": c,
+                      "max_seconds": limit},
         # An external reply from the ticket page (HTMX): the write path with its timeline entries and
         # outbox mail, then the updated ticket fragment. Spread over many tickets, so no thread grows.
         "reply": {"paths": [f"/tickets/{n}/reply" for n in reply_tickets(seeded)], "htmx": True,

@@ -6,6 +6,7 @@ from datetime import date
 
 from app import demo
 from app.accounts.tables import Agent, AgentGroup
+from app.canned.tables import CannedResponse
 from app.faq.tables import FaqEntry
 from app.mail.tables import OutboxMail
 from app.tickets.status import Status
@@ -28,6 +29,7 @@ async def test_the_demo_seeds_once_and_its_admin_can_work(settings, client, caps
     assert await TimelineEntry.count().where(TimelineEntry.kind == "note") >= 1
     assert await OutboxMail.count().where(OutboxMail.purpose == "agent_reply") >= 1
     assert await TicketTag.count() > 0
+    assert await CannedResponse.count().where(CannedResponse.agent.is_null()) >= 1  # shared ones
     today = date.today()
     deadlines = [row["deadline"] for row in await Ticket.select(Ticket.deadline) if row["deadline"]]
     assert any(d < today for d in deadlines) and any(d >= today for d in deadlines)

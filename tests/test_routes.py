@@ -59,6 +59,15 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "agent.merge"): (303, 303, 422, 422),
     ("POST", "agent.edit_post"): (303, 303, 422, 422),
     ("GET", "admin.workspace"): (303, 303, 403, 200),
+    ("POST", "agent.vacation"): (303, 303, 400, 400),  # no "on" field
+    ("GET", "agent.canned"): (303, 303, 200, 200),
+    ("GET", "agent.canned_new"): (303, 303, 200, 200),
+    ("POST", "agent.canned_create"): (303, 303, 422, 422),
+    ("GET", "agent.canned_edit"): (303, 303, 404, 404),  # no response 1 in this world
+    ("POST", "agent.canned_update"): (303, 303, 404, 404),
+    ("POST", "agent.canned_delete"): (303, 303, 404, 404),
+    ("GET", "agent.canned_picker"): (303, 303, 400, 400),  # without ?ticket=
+    ("GET", "agent.canned_fill"): (303, 303, 400, 400),
     ("GET", "portal.index"): (200, 200, 200, 200),
     ("POST", "portal.create"): (422, 422, 422, 422),
     ("GET", "portal.open"): (303, 303, 303, 303),  # a well-formed hash: to its page, which knows
@@ -121,7 +130,8 @@ async def world(settings):
 def _path(world: World, audience: str, name: str) -> str:
     params = {"workspace_key": world.workspace["key"], "number": 1, "attachment_id": world.attachment_id,
               "ticket_hash": world.ticket["hash"] if audience != "anonymous" else "0" * 32,
-              "token": "not-a-token", "file_path": "css/app.css", "entry_id": 1}
+              "token": "not-a-token", "file_path": "css/app.css", "entry_id": 1,
+              "response_id": 1}
     app = world.app
     handler = next(h for r in app.routes for h in r.route_handlers if h.name == name)
     needed = {p for path in handler.paths for p in params if "{" + p in path}
@@ -169,7 +179,7 @@ HUGE = "99999999999999999999"
 ODD_NUMBERS = [HUGE, "-1", "0", "²", "١٢", "1e3", " 7 ", "0x10", "", "NaN"]
 ODD_TEXT = ["x" * 100_000, "\x00\r\n\u2028", "🙂" * 1000, "../../etc/passwd", "%00", "<script>"]
 FIELDS = ["name", "email", "subject", "text", "type", "prio", "captcha", "captcha_token", "status", "group",
-          "assignee", "password", "password_confirmation", "company", "fullname"]
+          "assignee", "password", "password_confirmation", "company", "fullname", "title", "body", "kind", "on"]
 
 
 async def _no_server_error(world: World, audience: str, method: str, url: str, **kwargs) -> None:

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from app import clock, db
 from app.accounts.inputs import NewAccount, NewPassword
 from app.accounts.passwords import MAX_LENGTH, hash_password, verify_password
+from app.accounts.queries import forget_agents
 from app.accounts.tables import AccountToken, Agent, full_name
 from app.accounts.tokens import new_token, token_hash
 from app.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from app.i18n import _
 from app.mail import messages
 from app.workspaces.service import create_workspace_rows
+
+if TYPE_CHECKING:
+    from app.accounts.viewer import Viewer
 
 log = logging.getLogger("helprealm.accounts")
 
@@ -159,4 +164,16 @@ async def create_agent_confirmed(workspace_id: int, *, email: str, first_name: s
             password_hash=password_hash, superadmin=superadmin, confirmed=True, position=position,
         )
         await agent.save()
+    db.on_commit(lambda: forget_agents(workspace_id))
     return agent.to_dict()
+
+
+async def set_vacation(viewer: Viewer, on: bool) -> bool:
+    """The agent's vacation switch. While it is on, nobody can assign them a ticket: the rule is
+    in app/tickets/service/assignment.py::assign_step, which every assigning path goes through."""
+    async with db.write():
+        await Agent.update({Agent.on_vacation: on}).where(
+            Agent.id == viewer.agent_id, Agent.workspace == viewer.workspace_id
+        )
+        db.on_commit(lambda: forget_agents(viewer.workspace_id))
+    return on

@@ -19,11 +19,13 @@ class Viewer:
     superadmin: bool
     group_ids: tuple[int, ...]  # sorted, so equal viewers make equal search scopes
     session_version: int = 0
+    on_vacation: bool = False  # cannot be assigned; the layout says so on every page
 
 
 # One round trip per request: the agent and their groups together.
 _VIEWER_SQL = """
 SELECT a.id, a.workspace, a.first_name, a.last_name, a.email, a.superadmin, a.active, a.session_version,
+       a.on_vacation,
        (SELECT group_concat(gm."group") FROM group_member gm WHERE gm.agent = a.id) AS group_ids
 FROM agent a WHERE a.id = {}
 """
@@ -44,6 +46,7 @@ async def load_viewer(agent_id: int) -> Viewer | None:
         superadmin=bool(agent["superadmin"]),
         group_ids=tuple(groups),
         session_version=agent["session_version"],
+        on_vacation=bool(agent["on_vacation"]),
     )
 
 

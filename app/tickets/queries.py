@@ -1,4 +1,4 @@
-"""Reading tickets: lists, the ticket page, the customer's view, dashboard counts.
+"""Reading tickets: lists, the ticket page, the customer's view (dashboard: stats.py).
 
 Every query is scoped where it is written: agents' by their visibility (app/tickets/scopes.py),
 customers' by workspace and hash (app/tickets/refs.py).
@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 from piccolo.query import SelectRaw
 
-from app.accounts.tables import Agent, AgentGroup
+from app.accounts.queries import agents_with_groups
+from app.accounts.tables import AgentGroup
 from app.accounts.viewer import Viewer
 from app.cache import TTLCache
 from app.errors import NotFound
 from app.i18n import _
 from app.tickets.refs import TicketRef, load
-from app.tickets.scopes import TicketScope, list_scope, visible_to
-from app.tickets.status import Status
+from app.tickets.scopes import TicketScope, visible_to
 from app.tickets.tables import Attachment, Ticket, TicketTag, TicketType, TimelineEntry
 from app.validation import parse_int
 
@@ -187,43 +187,17 @@ async def attachment(ref: TicketRef, attachment_id: int, *, for_customer: bool) 
     return row
 
 
-AGENTS_WITH_GROUPS = """
-SELECT a.id, a.first_name, a.last_name, a.on_vacation, a.active,
-       COALESCE((SELECT group_concat(name, ', ') FROM (
-           SELECT g.name FROM group_member m JOIN agent_group g ON g.id = m."group"
-           WHERE m.agent = a.id ORDER BY g.name)), '') AS group_names
-FROM agent a WHERE a.workspace = {} ORDER BY a.first_name, a.last_name
-"""
-
-
-_ticket_options: TTLCache[dict] = TTLCache("ticket options")
+_groups: TTLCache[list[dict]] = TTLCache("groups")
 
 
 async def ticket_options(workspace_id: int) -> dict:
     """What the ticket page's selects offer: types, groups, agents (with their groups' names).
-    Cached (every ticket page reads it): whatever changes agents, groups or memberships calls
-    `_ticket_options.invalidate(workspace_id)`; an agent's vacation shows within the cache's few
-    seconds, and the service refuses the assignment meanwhile anyway."""
-    return await _ticket_options.get(workspace_id, lambda: _load_ticket_options(workspace_id))
-
-
-async def _load_ticket_options(workspace_id: int) -> dict:
-    groups = await AgentGroup.select(AgentGroup.id, AgentGroup.name).where(
-        AgentGroup.workspace == workspace_id
-    ).order_by(AgentGroup.name)
-    agents = await Agent.raw(AGENTS_WITH_GROUPS, workspace_id)
-    return {"types": await ticket_types(workspace_id), "groups": groups, "agents": agents}
-
-
-async def dashboard_counts(viewer: Viewer) -> dict:
-    mine = list_scope(viewer, "mine").sql_where()
-    visible = visible_to(viewer).sql_where()
-    return {
-        "my_tickets": await Ticket.count().where(*mine, Ticket.status != int(Status.CLOSED)),
-        "open_tickets": await Ticket.count().where(*visible, Ticket.status == int(Status.OPEN)),
-        "groups": await AgentGroup.count().where(AgentGroup.workspace == viewer.workspace_id),
-        "agents": await Agent.count().where(Agent.workspace == viewer.workspace_id),
-    }
+    All three are cached (every ticket page reads them); the assignment itself is checked by the
+    service against the database, never against these lists."""
+    groups = await _groups.get(workspace_id, lambda: AgentGroup.select(AgentGroup.id, AgentGroup.name).where(
+        AgentGroup.workspace == workspace_id).order_by(AgentGroup.name))
+    return {"types": await ticket_types(workspace_id), "groups": groups,
+            "agents": await agents_with_groups(workspace_id)}
 
 
 _ticket_types: TTLCache[list[dict]] = TTLCache("ticket types")

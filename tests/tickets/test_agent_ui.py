@@ -32,7 +32,8 @@ async def test_dashboard_counts_and_public_link(person: Person):
     workspace, _, _ = await _setup(person, tickets=2)
     page = soup(await person.page("/dashboard"))
     counts = {node["data-count"]: int(node.get_text()) for node in page.select("[data-count]")}
-    assert counts == {"my_tickets": 0, "open_tickets": 2, "groups": 1, "agents": 1}
+    assert counts == {"mine": 0, "groups_open": 2, "unassigned": 2, "overdue": 0, "waiting": 0, "groups": 1,
+                      "agents": 1}
     assert page.select_one(".public-link")["href"] == f"http://helprealm.test/{workspace['key']}"
 
 

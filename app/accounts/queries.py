@@ -1,0 +1,27 @@
+"""Reading agents: the workspace's agents with their groups, as pickers show them."""
+
+from __future__ import annotations
+
+from app.accounts.tables import Agent
+from app.cache import TTLCache
+
+AGENTS_WITH_GROUPS = """
+SELECT a.id, a.first_name, a.last_name, a.on_vacation, a.active,
+       COALESCE((SELECT group_concat(name, ', ') FROM (
+           SELECT g.name FROM group_member m JOIN agent_group g ON g.id = m."group"
+           WHERE m.agent = a.id ORDER BY g.name)), '') AS group_names
+FROM agent a WHERE a.workspace = {} ORDER BY a.first_name, a.last_name
+"""
+
+_agents: TTLCache[list[dict]] = TTLCache("agents with groups")
+
+
+async def agents_with_groups(workspace_id: int) -> list[dict]:
+    """Every agent of the workspace with the names of their groups (cached: every ticket page's
+    assignee picker reads it). What changes an agent's availability or groups calls
+    `forget_agents(workspace_id)`; anything else shows within the cache's few seconds."""
+    return await _agents.get(workspace_id, lambda: Agent.raw(AGENTS_WITH_GROUPS, workspace_id))
+
+
+def forget_agents(workspace_id: int) -> None:
+    _agents.invalidate(workspace_id)
