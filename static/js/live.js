@@ -82,6 +82,31 @@
     });
   });
 
+  // -- the ticket page: no reload for the tab's own change ----------------------------------
+  // The tab that saved a change already shows its result (with its notice); a reload would only
+  // repeat it. Other tabs, and other agents, reload.
+
+  const OWN_WRITE_MS = 5000;
+  let lastOwnWrite = 0;
+  function ownWrite(event) {
+    const config = event.detail.requestConfig;
+    if (config && config.verb !== "get" && config.path !== box.dataset.typingUrl) lastOwnWrite = Date.now();
+  }
+  document.addEventListener("htmx:beforeRequest", ownWrite);
+  document.addEventListener("htmx:afterRequest", ownWrite);
+
+  document.addEventListener("htmx:confirm", (event) => {
+    if (!event.detail.elt.hasAttribute("data-live-refresh")) return;
+    let data = {};
+    try {
+      data = JSON.parse(event.detail.triggeringEvent.detail.data);
+    } catch (e) {
+      return;
+    }
+    const mine = data.by != null && String(data.by) === box.dataset.agent;
+    if (mine && Date.now() - lastOwnWrite < OWN_WRITE_MS) event.preventDefault();
+  });
+
   // -- the ticket page: "is writing a reply" -------------------------------------------------
 
   let lastTyping = 0;
