@@ -154,3 +154,28 @@ def test_seven_tabs_of_one_agent_stay_usable(bea: Watched, installation: Install
     finally:
         for watched in tabs:
             watched.page.close()
+
+
+def test_the_list_shows_changes_by_others_and_refreshes(agent: Watched, bea: Watched, installation: Installation):
+    number = _seed(installation, f"List change {UNIQUE}")
+    ann, other = agent.page, bea.page
+    _login(ann, installation, installation.admin_email, installation.admin_password)
+    _login(other, installation, BEA_EMAIL, BEA_PASSWORD)
+    ann.goto(f"{installation.base_url}/tickets?scope=all")
+    expect(ann.locator("#live [sse-connect]")).to_have_count(1)
+    ann.evaluate("window.__e2eMarker = 'still-here'")
+
+    other.goto(f"{installation.base_url}/tickets/{number}")
+    note = f"Looked into it ({UNIQUE})"
+    other.locator("form.reply textarea[name=text]").fill(note)
+    other.get_by_role("button", name="Save internal note").click()
+    expect(other.locator("#ticket")).to_contain_text("Note saved.")
+
+    notice = ann.locator("#live-changes")
+    expect(notice).to_contain_text("1 ticket changed.")
+    notice.get_by_role("link", name="Refresh").click()
+    expect(notice).to_be_empty()  # a new stream counts from zero
+    expect(ann.locator("#ticket-rows")).to_contain_text(f"List change {UNIQUE}")
+    assert ann.evaluate("window.__e2eMarker") == "still-here", "the list was reloaded as a page"
+    agent.assert_clean()
+    bea.assert_clean()
