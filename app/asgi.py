@@ -131,6 +131,7 @@ def create_app(settings: Settings) -> Litestar:
         await migrate()
         await search.start()
         loops.start()
+        live.open()
         live_events.register(live.hub)
         if not settings.mail.smtp_host:
             log.warning("No SMTP host configured: mail stays in the outbox; account links are logged.")

@@ -122,8 +122,13 @@ class Hub(abc.ABC):
     def _remove(self, subscription: Subscription) -> None: ...
 
     @abc.abstractmethod
+    def open(self) -> None:
+        """Accept subscribers (again): the server starts (a LISTEN connection would open here)."""
+
+    @abc.abstractmethod
     def close(self) -> None:
-        """End every subscription at once (server shutdown): each reader gets `closed`."""
+        """End every subscription at once (server shutdown): each reader gets `closed`, and later
+        subscriptions are closed from the start until `open()`."""
 
 
 class InProcessHub(Hub):
@@ -169,6 +174,5 @@ class InProcessHub(Hub):
             for subscription in list(subscribers):
                 subscription.close()
 
-    def reopen(self) -> None:
-        """A new server run in the same process (tests start the app many times)."""
+    def open(self) -> None:
         self.closed = False

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from litestar.response import ServerSentEventMessage
 
 from app.live.events import concerns
-from app.live.hub import Hub
+from app.live.hub import Hub, InProcessHub
 from app.live.presence import HEARTBEAT_SECONDS, Presence, Present
 
 if TYPE_CHECKING:
@@ -101,10 +101,11 @@ class Live:
     """What the app makes once for live collaboration: the hub and the presence table."""
 
     def __init__(self, hub: Hub | None = None, presence: Presence | None = None) -> None:
-        from app.live.hub import InProcessHub
-
         self.hub = hub or InProcessHub()
         self.presence = presence or Presence(self.hub)
+
+    def open(self) -> None:
+        self.hub.open()
 
     def close(self) -> None:
         """End every stream now (server shutdown: uvicorn would otherwise wait for them)."""

@@ -96,3 +96,5 @@ async def test_closing_the_hub_ends_every_reader_at_once():
     assert (await asyncio.wait_for(reader, 1)).kind == "closed"
     assert (await hub.subscribe(1).get()).kind == "closed"  # and no new one stays open
     assert hub.subscriber_count() == 0
+    hub.open()  # the next server start
+    assert not hub.subscribe(1).closed and hub.subscriber_count() == 1

@@ -103,6 +103,7 @@ async def test_presence_typing_and_changes_reach_the_other_agent(served):
                 page = await bea_client.get("/tickets/1")
                 typing = await bea_client.post("/tickets/1/typing", headers={"x-csrftoken": csrf_from(page.text)})
                 assert typing.status_code == 204
+                assert (await bea_client.post("/tickets/1/typing")).status_code == 403  # CSRF, like every POST
                 _, ann_sees = await ann_stream.next("presence")
                 assert "Bea Agent is writing a reply" in ann_sees
 
