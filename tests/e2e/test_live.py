@@ -44,7 +44,7 @@ async def main(config, key, email, password, subject):
         created = await service.create_ticket(workspace, NewTicket(
             name="Carl Customer", email="carl@customer.test", subject=subject, text="Two agents, one ticket.",
             type_id=type_id, prio=2))
-        print(json.dumps({"number": created.ticket["number"]}))
+        print(json.dumps({"number": created.ticket["number"], "hash": created.ticket["hash"]}))
     finally:
         await db.ENGINE.close()
 
@@ -53,10 +53,15 @@ asyncio.run(main(*sys.argv[1:]))
 
 
 def _seed(installation: Installation, subject: str) -> int:
+    return _seed_ticket(installation, subject)["number"]
+
+
+def _seed_ticket(installation: Installation, subject: str) -> dict:
+    """The second agent (once) and a new ticket: {"number", "hash"}."""
     done = subprocess.run([sys.executable, "-c", SEED, str(installation.config), installation.workspace_key,
                            BEA_EMAIL, BEA_PASSWORD, subject], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])["number"]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _login(page: Page, installation: Installation, email: str, password: str) -> None:
@@ -179,3 +184,39 @@ def test_the_list_shows_changes_by_others_and_refreshes(agent: Watched, bea: Wat
     assert ann.evaluate("window.__e2eMarker") == "still-here", "the list was reloaded as a page"
     agent.assert_clean()
     bea.assert_clean()
+
+
+def test_a_reply_written_before_the_customers_new_message_is_held(agent: Watched, customer: Watched,
+                                                                  installation: Installation, shot):
+    ticket = _seed_ticket(installation, f"Held reply {UNIQUE}")
+    page = agent.page
+    _login(page, installation, installation.admin_email, installation.admin_password)
+    page.goto(f"{installation.base_url}/tickets/{ticket['number']}")
+    expect(page.locator("#live [sse-connect]")).to_have_count(1)
+    draft = f"Please restart the router ({UNIQUE})"
+    page.locator("form.reply textarea[name=text]").fill(draft)
+
+    # The customer writes meanwhile: the agent's page shows it live, the draft stays.
+    news = f"Never mind, it works again ({UNIQUE})"
+    customer.page.goto(installation.permalink(ticket["hash"]))
+    customer.page.get_by_label("Your reply").fill(news)
+    customer.page.get_by_role("button", name="Post").click()
+    expect(customer.page.get_by_role("status").filter(has_text="Your message has been sent.")).to_be_visible()
+    expect(page.locator(".thread article.post-customer", has_text=news)).to_have_count(1)
+    expect(page.locator("form.reply textarea[name=text]")).to_have_value(draft)
+
+    # The draft was written before that message: sending it is held, with the message shown.
+    agent.expect_status("POST", 409, r"/tickets/\d+/reply$")
+    page.get_by_role("button", name="Reply to customer").click()
+    held = page.locator("form.reply .held")
+    expect(held).to_contain_text("The customer wrote while you were writing")
+    expect(held).to_contain_text(news)
+    expect(page.locator("form.reply textarea[name=text]")).to_have_value(draft)
+    expect(page.locator(".thread article.post-reply", has_text=draft)).to_have_count(0)
+    shot(page, "live-03-reply-held")
+
+    held.get_by_role("button", name="Send anyway").click()
+    expect(page.locator("#ticket")).to_contain_text("Reply sent to the customer.")
+    expect(page.locator(".thread article.post-reply", has_text=draft)).to_have_count(1)
+    agent.assert_clean()
+    customer.assert_clean()
