@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from litestar.response import ServerSentEventMessage
 
+from app import clock
 from app.live.events import concerns
 from app.live.hub import Hub, InProcessHub
 from app.live.presence import HEARTBEAT_SECONDS, Presence, Present
@@ -34,6 +35,24 @@ def _ping() -> ServerSentEventMessage:
     return ServerSentEventMessage(data=None, comment="ping")
 
 
+class _Beat:
+    """The heartbeat's schedule: every `interval` seconds whatever else arrives (in a busy
+    workspace other tickets' events come more often than that, and must not postpone it)."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.due = clock.monotonic() + interval
+
+    def wait(self) -> float:
+        return max(0.0, self.due - clock.monotonic())
+
+    def now(self) -> bool:
+        if clock.monotonic() < self.due:
+            return False
+        self.due = clock.monotonic() + self.interval
+        return True
+
+
 async def ticket_stream(hub: Hub, presence: Presence, viewer: Viewer, ticket: dict,
                         render_presence: Callable[[list[Present]], str], *,
                         recheck: Callable[[], Awaitable[bool]] | None = None,
@@ -45,15 +64,18 @@ async def ticket_stream(hub: Hub, presence: Presence, viewer: Viewer, ticket: di
         presence.join(ws, ticket_id, me, viewer.name)
         try:
             shown = render_presence(presence.others(ws, ticket_id, me))
+            beat = _Beat(heartbeat)
             yield ServerSentEventMessage(event="presence", data=shown, retry=RETRY_MS)
             while True:
-                event = await subscription.get(timeout=heartbeat)
-                if event is None:
+                event = await subscription.get(timeout=beat.wait())
+                if beat.now():
                     if recheck is not None and not await recheck():
                         return
                     presence.beat(ws, ticket_id, me)
                     yield _ping()
-                elif event.kind == "closed":
+                if event is None:
+                    continue
+                if event.kind == "closed":
                     return
                 elif event.kind == "stale":  # missed events: reload both, to be sure
                     yield ServerSentEventMessage(event="changed", data="{}")
@@ -79,11 +101,13 @@ async def list_stream(hub: Hub, viewer: Viewer, scope: TicketScope, render_count
     and sends the rendered notice ("changed") each time the count grows."""
     with hub.subscribe(viewer.workspace_id) as subscription:
         changed: set[int] = set()
+        beat = _Beat(heartbeat)
         yield ServerSentEventMessage(data=None, comment="open", retry=RETRY_MS)
         while True:
-            event = await subscription.get(timeout=heartbeat)
-            if event is None:
+            event = await subscription.get(timeout=beat.wait())
+            if beat.now():
                 yield _ping()
+            if event is None:
                 continue
             if event.kind == "closed":
                 return

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from app.live.hub import InProcessHub
 from app.live.presence import Presence, Present
 
@@ -73,3 +77,34 @@ async def test_typing_lasts_a_few_seconds_after_the_last_signal():
         assert presence.others(1, 10, agent_id=2) == [Present(1, "Ann", False)]
         presence._recheck(1, 10)  # what the timer does when a spell may have ended
         assert await _kinds(subscription) == [("presence", 10)]
+
+
+async def test_a_stream_beats_on_time_in_a_busy_workspace_and_ends_when_its_viewer_may_no_longer_see():
+    from app import clock
+    from app.accounts.viewer import Viewer
+    from app.live.hub import Event
+    from app.live.streams import ticket_stream
+
+    hub = InProcessHub()
+    presence = Presence(hub)
+    viewer = Viewer(agent_id=1, workspace_id=1, name="Ann", email="ann@acme.test", superadmin=True, group_ids=())
+    checks = []
+
+    async def recheck() -> bool:
+        checks.append(1)
+        return len(checks) < 2  # the second check finds the agent logged out
+
+    with clock.frozen() as frozen:
+        stream = ticket_stream(hub, presence, viewer, {"id": 10}, lambda others: ",".join(p.name for p in others),
+                               recheck=recheck, heartbeat=20)
+        assert (await stream.__anext__()).event == "presence"
+        for _ in range(2):  # other tickets change every 15 s: a wait for 20 quiet seconds never ends
+            frozen.advance(seconds=15)
+            hub.publish(Event("changed", 1, 99))
+        ping = await asyncio.wait_for(stream.__anext__(), 5)
+        assert ping.comment == "ping" and checks == [1]
+        frozen.advance(seconds=21)
+        hub.publish(Event("changed", 1, 99))
+        with pytest.raises(StopAsyncIteration):
+            await asyncio.wait_for(stream.__anext__(), 5)
+    assert checks == [1, 1] and presence.ticket_count() == 0  # it left the ticket as it ended
