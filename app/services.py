@@ -12,7 +12,7 @@ it, one at a time, with no task group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.config import Settings
 from app.links import Links
@@ -34,7 +34,7 @@ class Services:
     client: ClientAddress
     ticket_wait: WaitBetween  # between two tickets from one client
     posts: PerMinute  # customer replies and uploads
-    live: Live = field(default_factory=Live)  # event hub and presence (app/live/)
+    live: Live  # event hub and presence (app/live/)
 
     @property
     def https(self) -> bool:

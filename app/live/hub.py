@@ -21,7 +21,6 @@ import asyncio
 import json
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 log = logging.getLogger("helprealm.live")
@@ -51,7 +50,7 @@ def topic(workspace_id: int) -> str:
 
 
 class Subscription:
-    """One reader of one topic: `async for event in subscription` until it is closed."""
+    """One reader of one topic: `await subscription.get()` until it answers `closed`."""
 
     def __init__(self, hub: Hub, topic: str, maxsize: int = QUEUE_SIZE) -> None:
         self.hub = hub
@@ -95,10 +94,6 @@ class Subscription:
             self.closed = True
             self.hub._remove(self)
             self._ready.set()
-
-    async def __aiter__(self) -> AsyncIterator[Event]:
-        while (event := await self.get()) is not None and event.kind != "closed":
-            yield event
 
     def __enter__(self) -> Subscription:
         return self
