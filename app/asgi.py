@@ -32,6 +32,8 @@ from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.canned import web as canned_web
 from app.config import Settings
 from app.links import Links, RoutePaths
+from app.live import events as live_events
+from app.live.streams import Live
 from app.mail.outbox import OutboxSender
 from app.migrate import migrate
 from app.paths import resource_dir
@@ -124,17 +126,22 @@ def create_app(settings: Settings) -> Litestar:
                       max_bytes_per_ticket=limits.attachment_bytes_per_ticket)
     search = SearchService(settings.index_path)
     loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup()])
+    live = Live()  # in-process pub/sub; ticket changes are published to it after each commit
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await migrate()
         await search.start()
         loops.start()
+        live.open()
+        live_events.register(live.hub)
         if not settings.mail.smtp_host:
             log.warning("No SMTP host configured: mail stays in the outbox; account links are logged.")
         try:
             yield
         finally:
+            live.close()  # open event streams end now (cmd_serve closes them even earlier)
+            live_events.register(None)
             await loops.stop()  # the search writer writes what is queued before it ends
             await search.stop()
             await db.ENGINE.close()
@@ -155,7 +162,7 @@ def create_app(settings: Settings) -> Litestar:
         dependencies={"services": constant(Services(
             settings=settings, links=site, storage=storage, search=search, captchas=Captchas(secret), client=client,
             ticket_wait=WaitBetween(limits.ticket_wait_seconds),
-            posts=PerMinute(limits.customer_posts_per_minute),
+            posts=PerMinute(limits.customer_posts_per_minute), live=live,
         ))},
         lifespan=[lifespan],
         plugins=[HTMXPlugin()],

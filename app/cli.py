@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 
 from app import __version__
@@ -68,7 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
         asyncio.run(_with_database(settings, lambda: seed_if_empty(settings)))
     print(f"HelpRealm {__version__} serving on http://{settings.server.host}:{settings.server.port}", flush=True)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.server.host,
         port=settings.server.port,
@@ -79,6 +80,31 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # The same trusted proxies as the app's own client address (app/web/client.py).
         **uvicorn_proxy_options(settings.server),
     )
+    server = _server_class()(config)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        sys.exit(3)  # uvicorn's STARTUP_FAILURE: the port is taken, the lifespan failed, ...
+
+
+def _server_class():
+    """uvicorn.Server, made to end event streams first (uvicorn is imported only to serve)."""
+    import uvicorn
+
+    from app.live import events as live_events
+
+    class StreamsFirstServer(uvicorn.Server):
+        """uvicorn waits (up to timeout_graceful_shutdown) for open responses before it shuts down,
+        and the lifespan's shutdown only runs after that: an open event stream would hold every
+        shutdown for the whole timeout. Closing the hub first ends every stream at once."""
+
+        async def shutdown(self, sockets=None) -> None:
+            hub = live_events.current()
+            if hub is not None:
+                hub.close()
+            await super().shutdown(sockets)
+
+    return StreamsFirstServer
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

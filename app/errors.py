@@ -63,3 +63,12 @@ class RateLimited(DomainError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Stale(Conflict):
+    """What the user acted on has changed since they saw it (an optimistic check failed).
+    `entries` are what is new, for the page to show before the user decides again."""
+
+    def __init__(self, message: str, entries: list[dict]) -> None:
+        super().__init__(message)
+        self.entries = entries

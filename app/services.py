@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from app.config import Settings
 from app.links import Links
+from app.live.streams import Live
 from app.search.service import SearchService
 from app.tickets.files import Storage
 from app.web.captcha import Captchas
@@ -33,6 +34,7 @@ class Services:
     client: ClientAddress
     ticket_wait: WaitBetween  # between two tickets from one client
     posts: PerMinute  # customer replies and uploads
+    live: Live  # event hub and presence (app/live/)
 
     @property
     def https(self) -> bool:

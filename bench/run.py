@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from bench import live
 from bench.report import RESULTS, TARGETS, flatten, log, print_table, summary
 from bench.seed import seed
 from bench.server import Server, free_port, run_load, spawn
@@ -28,7 +29,7 @@ PYZ = REPO / "build" / "helprealm.pyz"
 REQUIRED_APP_MODULES = ("app.search.indexer", "app.search.service", "app.mail.outbox")
 
 AGENT_PHASES = ("list", "ticket_page", "search_common", "search_rare", "reply", "dashboard")
-ALL_PHASES = (*AGENT_PHASES, "submit")
+ALL_PHASES = (*AGENT_PHASES, "submit", "live")
 
 def helprealm_cmd(config: str) -> list[str]:
     exe = Path(sys.executable).parent / "helprealm"
@@ -181,6 +182,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "for quick before/after checks")
     p.add_argument("--profile-gil", action="store_true", help="with --profile: sample only the thread holding the GIL")
     p.add_argument("--profile-rate", type=int, default=250, help="py-spy samples per second (default 250)")
+    live.add_arguments(p)
     args = p.parse_args(argv)
     chosen = args.profile if args.profile else args.phases
     if chosen:
@@ -270,6 +272,9 @@ def main(argv=None) -> None:
             log(f"  {s['tickets_per_s']} tickets/s, POST p50/p95 {s['post_p50_ms']}/{s['post_p95_ms']} ms, "
                 f"errors {s['errors']}")
             memory["after_submit"] = memory_mb(server)
+        if "live" in args.phases:
+            log(f"Live: {args.live_pages} ticket pages with their event stream, one change at a time ...")
+            result["live"] = live.measure(server, seeded, args)
 
         peak = memory_mb(server)["peak_rss_mb"]
         stopped = server.stop()
@@ -300,7 +305,7 @@ def main(argv=None) -> None:
 
     result["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     result["total_seconds"] = round(time.perf_counter() - t_start, 1)
-    result["figures"] = flatten(result)
+    result["figures"] = flatten(result) | live.figures(result)
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     if profiled:
@@ -325,6 +330,7 @@ def main(argv=None) -> None:
                 f"HelpRealm bench{mode}, {args.tickets} tickets, {os.cpu_count()} CPUs, {result['date']}"
                 f" ({result['total_seconds']:.0f} s; agent figures: medians of {args.rounds} round(s))",
                 clients=args.clients, concurrency=args.concurrency, notes=notes)
+    live.print_figures(result["figures"])
     log(f"Written {paths[0]}")
     if keep:
         log(f"Kept {work}")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.accounts.tables import Agent
-from app.errors import Conflict
+from app.errors import Conflict, Stale
 from app.i18n import _
 from app.mail import messages
 from app.tickets.inputs import Reply
 from app.tickets.refs import AgentTicket, CustomerTicket
 from app.tickets.service.unit import CUSTOMER, Actor, change
 from app.tickets.status import Status, Transition
+from app.tickets.tables import TimelineEntry
 
 if TYPE_CHECKING:
     from app.accounts.viewer import Viewer
@@ -36,11 +37,20 @@ async def customer_reply(workspace: dict, ticket_hash: str, reply: Reply) -> dic
     return c.ticket
 
 
-async def agent_reply(viewer: Viewer, number: int, reply: Reply) -> dict:
+async def agent_reply(viewer: Viewer, number: int, reply: Reply, seen: int | None = None) -> dict:
     """An external reply: mailed to the customer, the ticket waits for them. The agent's
-    signature, if they have one, is appended (to the post and the mail alike)."""
+    signature, if they have one, is appended (to the post and the mail alike).
+
+    `seen` is the ticket's version the agent wrote against (`version()` when their page was
+    rendered). If the customer wrote since, the reply is held: nothing is saved or mailed, and
+    `Stale` carries the new messages; sending again with the current version sends it. Without
+    `seen` (the APIs, mail) there is no check."""
     text = with_signature(reply.text, await _signature(viewer.agent_id))
     async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
+        if seen is not None:
+            newer = await _customer_messages_after(c.ticket["id"], seen)
+            if newer:
+                raise Stale(_("The customer wrote while you were writing. Your reply has not been sent yet."), newer)
         c.post("reply", text)
         c.set("last_replier", "agent")
         c.move(Transition.AGENT_REPLY)
@@ -67,3 +77,15 @@ async def add_note(viewer: Viewer, number: int, reply: Reply) -> dict:
     async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
         c.post("note", reply.text, touch=False)
     return c.ticket
+
+
+def version(entries: list[dict]) -> int:
+    """A ticket's version as its page shows it: the newest timeline entry's id (0 for none)."""
+    return max((entry["id"] for entry in entries), default=0)
+
+
+async def _customer_messages_after(ticket_id: int, seen: int) -> list[dict]:
+    """Customer messages newer than version `seen`, newest first (as the thread shows them)."""
+    return await (TimelineEntry.select()
+                  .where(TimelineEntry.ticket == ticket_id, TimelineEntry.kind == "customer", TimelineEntry.id > seen)
+                  .order_by(TimelineEntry.id, ascending=False).output(load_json=True))

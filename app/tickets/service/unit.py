@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from app import clock, db
+from app.live import events as live_events
 from app.search import events as search_events
 from app.tickets import refs, status
 from app.tickets.tables import Ticket, TimelineEntry
@@ -181,6 +182,7 @@ class Change:
         if changed or entries:
             ticket_id = self.ticket["id"]
             db.on_commit(lambda: search_events.ticket_changed(ticket_id))
+            db.on_commit(live_events.after_commit(self, [e["kind"] for e in entries if e["kind"] != "event"]))
 
 
 @contextlib.asynccontextmanager

@@ -15,15 +15,17 @@ from litestar.response import Redirect
 from app import clock, links
 from app.accounts.tables import full_name
 from app.accounts.viewer import Viewer
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound, Stale, ValidationFailed
 from app.i18n import _
 from app.services import Services
 from app.tickets import queries, service
 from app.tickets.files import Upload
 from app.tickets.inputs import FieldChanges, Reply
 from app.tickets.refs import AgentTicket
+from app.tickets.service.conversation import version
 from app.tickets.status import MANUAL_STATUSES, PRIORITIES, Status
 from app.tickets.web.common import layout
+from app.validation import parse_int
 from app.web.dependencies import Injected
 from app.web.files import download as file_download
 from app.web.files import read_upload
@@ -97,6 +99,7 @@ async def ticket_page(request: Request, viewer: Viewer, number: int, status_code
         "edit_post_url": lambda entry_id: request.app.route_reverse("agent.edit_post", number=number,
                                                                     entry_id=entry_id),
         "tags": ticket["tags"],
+        "version": version(entries),  # the reply form sends it back: the optimistic reply check
         "attachments": await queries.attachments(ticket["id"], for_customer=False),
         "choices": _field_choices(ticket, await queries.ticket_options(viewer.workspace_id)),
         "permalink": links.current().permalink(workspace["key"], ticket["hash"]),
@@ -132,9 +135,12 @@ async def after_change(request: Request, viewer: Viewer, number: int, notice: st
 @post("/tickets/{number:int}/reply", name="agent.reply")
 async def reply(request: Request, viewer: Injected[Viewer], number: Id, data: Form) -> Response:
     try:
-        await service.agent_reply(viewer, number, Reply.from_form(data, label=_("Message")))
+        message = Reply.from_form(data, label=_("Message"))
+        await service.agent_reply(viewer, number, message, seen=parse_int(data.get("seen")))
     except ValidationFailed as exc:
         return await ticket_page(request, viewer, number, 422, errors=exc.errors, draft=_draft(data))
+    except Stale as exc:  # held: the page shows the new messages, the draft and "send anyway"
+        return await ticket_page(request, viewer, number, 409, held=exc, draft=_draft(data))
     return await after_change(request, viewer, number, _("Reply sent to the customer."))
 
 
