@@ -13,6 +13,8 @@ outbox mail in that transaction; the search index hears about it after the commi
 # something handlers use: a new kind of change is a new intent here.
 from app.tickets.service.assignment import assign, release
 from app.tickets.service.attachments import add_agent_attachment, add_customer_attachment
+from app.tickets.service.bulk import MAX_TICKETS as MAX_BULK_TICKETS  # bulk changes (the list's bulk bar)
+from app.tickets.service.bulk import BulkAction, BulkChange, BulkResult, bulk_change
 from app.tickets.service.conversation import add_note, agent_reply, customer_reply
 from app.tickets.service.fields import update_fields
 from app.tickets.service.intake import Created, confirm_ticket, create_ticket
@@ -20,14 +22,19 @@ from app.tickets.service.unit import CUSTOMER, SYSTEM, Actor
 
 __all__ = [
     "CUSTOMER",
+    "MAX_BULK_TICKETS",
     "SYSTEM",
     "Actor",
+    "BulkAction",
+    "BulkChange",
+    "BulkResult",
     "Created",
     "add_agent_attachment",
     "add_customer_attachment",
     "add_note",
     "agent_reply",
     "assign",
+    "bulk_change",
     "confirm_ticket",
     "create_ticket",
     "customer_reply",
