@@ -164,7 +164,7 @@ async def test_bulk_without_javascript_renders_the_whole_list(person: Person):
     response = await bulk_post(person, [1], "prio", "2", htmx=False, list_state="view=closed")
     page = soup(response.text)
     assert response.status_code == 200 and page.find("nav", class_="sidebar")
-    assert page.select_one("#bulk-notice").get_text() == "1 tickets changed."
+    assert page.select_one("#bulk-notice").get_text() == "1 ticket changed."
     assert page.select_one("nav.sidebar a[aria-current=page]")["data-view"] == "closed"  # back on the same list
     response = await person.client.post("/tickets/bulk", data={"ticket": "1", "action": "prio", "prio": "3"})
     assert response.status_code == 403  # no CSRF token, no change

@@ -14,7 +14,7 @@ from litestar import Request, Response, get, post
 from app.accounts.tables import full_name
 from app.accounts.viewer import Viewer
 from app.errors import ValidationFailed
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.services import Services
 from app.tickets import list_rows, queries, service
 from app.tickets.listing import PAGE_SIZES, SORTS, VIEWS, ListQuery
@@ -42,8 +42,7 @@ async def ticket_list(request: Request, viewer: Injected[Viewer], services: Inje
 @post("/tickets/bulk", name="agent.tickets.bulk")
 async def bulk(request: Request, viewer: Injected[Viewer], services: Injected[Services], data: Form) -> Response:
     """Change the selected tickets; answer the list (as it was) with the outcome."""
-    state = data.get("list")
-    lq = ListQuery.parse(parse_qs(state if isinstance(state, str) else "", max_num_fields=200))
+    lq = _list_state(data.get("list"))
     try:
         result = await service.bulk_change(viewer, service.BulkChange.from_form(data))
     except ValidationFailed as exc:
@@ -51,9 +50,20 @@ async def bulk(request: Request, viewer: Injected[Viewer], services: Injected[Se
     return await _list(request, viewer, services, lq, bulk=result, notice=_outcome(result))
 
 
+def _list_state(state: object) -> ListQuery:
+    """The list the bulk bar was posted from (its query string, in a hidden field)."""
+    try:
+        return ListQuery.parse(parse_qs(state if isinstance(state, str) else "", max_num_fields=200))
+    except ValueError:  # more fields than any list of ours has: not from our page
+        return ListQuery()
+
+
 def _outcome(result: BulkResult) -> str:
-    return _("%(n)d tickets changed.", n=len(result.changed)) + (
-        " " + _("%(n)d already had that value.", n=len(result.unchanged)) if result.unchanged else "")
+    changed = ngettext("%(num)d ticket changed.", "%(num)d tickets changed.", len(result.changed))
+    if not result.unchanged:
+        return changed
+    return changed + " " + ngettext("%(num)d already had that value.", "%(num)d already had that value.",
+                                    len(result.unchanged))
 
 
 async def _list(request: Request, viewer: Viewer, services: Services, lq: ListQuery, *, status_code: int = 200,
