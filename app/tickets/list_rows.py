@@ -147,8 +147,8 @@ async def _search_page(viewer: Viewer, lq: ListQuery, search: SearchService) -> 
     number = min(lq.page, pages_for(len(rows), lq.per_page))
     total = len(rows)
     rows = rows[(number - 1) * lq.per_page: number * lq.per_page]
-    return ListPage(rows=rows, total=total, page=number, per_page=lq.per_page,
-                    more=result.more and not lq.filtered)
+    # Past COUNT_CAP hits the index stops counting: what passed the filters is then a lower bound.
+    return ListPage(rows=rows, total=total, page=number, per_page=lq.per_page, more=result.more)
 
 
 async def _rows_in_order(viewer: Viewer, lq: ListQuery, ids: list[int]) -> list[dict]:

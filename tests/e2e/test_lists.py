@@ -85,5 +85,11 @@ def test_filter_sort_and_bulk_change(customer: Watched, agent: Watched, installa
     page.locator("#ticket-rows .select-all").check()
     boxes = page.locator("#ticket-rows input[name=ticket]")
     assert boxes.count() >= 2 and all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    page.locator("#ticket-rows .select-all").uncheck()
+
+    # Typing in the search box searches within the same filters and sort (one form, pushed URL).
+    with page.expect_response(lambda r: f"q={MARK}" in r.url and "prio=3" in r.url and "sort=subject" in r.url):
+        page.get_by_role("searchbox", name="Search tickets").fill(MARK)
+    expect(page).to_have_url(re.compile(rf"q={MARK}"))
     agent.assert_clean()
     customer.assert_clean()
