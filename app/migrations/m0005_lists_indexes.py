@@ -10,6 +10,12 @@
   key of every index), so a page of 25 reads 25 rows instead of sorting the workspace: e.g.
   sort by subject 111 ms -> 0.2 ms. Sorting by a joined name (group, assignee, type) still
   sorts; see list_rows.py.
+- ticket_ws_deadline_cover: the overdue view (deadline before today) counted from the index
+  alone: 31 ms -> 13 ms at 100k.
+
+Measured with all of them at 100,000 tickets (whole list query, rows + capped count + tags):
+2.5-8 ms for the views and filtered lists, 13 ms overdue, 35 ms a tag filter; sorting the whole
+workspace by a joined name (group, assignee, type) ~125 ms and by deadline descending ~90 ms.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -27,6 +33,8 @@ STATEMENTS = (
     "CREATE INDEX IF NOT EXISTS ticket_ws_status ON ticket (workspace, status)",
     "CREATE INDEX IF NOT EXISTS ticket_ws_prio ON ticket (workspace, prio)",
     "CREATE INDEX IF NOT EXISTS ticket_ws_due ON ticket (workspace, deadline IS NULL, deadline)",
+    'CREATE INDEX IF NOT EXISTS ticket_ws_deadline_cover ON ticket (workspace, deadline, status, "group", assignee,'
+    " prio, ticket_type)",
 )
 
 

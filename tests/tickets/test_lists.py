@@ -207,3 +207,25 @@ async def test_search_combines_with_filters_and_pages(person: Person):
     form = first.select_one("form#list-filters")
     assert form.select_one("input[name=q]")["value"] == "printer"
     assert form.select_one("select[name=prio] option[selected]")["value"] == "3"
+
+
+async def test_counts_stop_at_the_cap_and_say_so(person: Person, monkeypatch):
+    from app.tickets import list_rows
+
+    monkeypatch.setattr(list_rows, "COUNT_CAP", 3)  # 10,000 in real life
+    d = await desk()
+    for i in range(15):
+        await factories.ticket(d.workspace, subject=f"Counted {i}")
+    await login(person)
+
+    def pager(html: str) -> str:
+        return soup(html).select_one(".pager").get_text(" ", strip=True)
+
+    url = "/tickets?view=all&sort=number&dir=asc&per_page=10"
+    first = await person.page(url, headers=HTMX)
+    assert "Showing 1 to 10 of 10+ entries" in pager(first) and "Page 1 of 1+" in pager(first)
+    second = await person.page(soup(first).select_one(".pager a[rel=next]")["href"], headers=HTMX)
+    assert numbers(second) == list(range(11, 21)) and "Showing 11 to 20 of 20+ entries" in pager(second)
+    third = await person.page(soup(second).select_one(".pager a[rel=next]")["href"], headers=HTMX)
+    assert numbers(third) == [21, 22] and "Showing 21 to 22 of 22 entries" in pager(third)
+    assert soup(third).select_one(".pager a[rel=next]") is None
