@@ -2,7 +2,7 @@
 
 Every view starts from what the viewer may see (app/tickets/scopes.py) and adds its own
 condition; filters add theirs. With search words the index answers which tickets match (up to
-its COUNT_CAP, by relevance) and SQL keeps those that pass the view and the filters, so paging
+its SEARCH_CAP, 1000, by relevance) and SQL keeps those that pass the view and the filters, so paging
 counts what is shown. Tags of the page's rows come in one extra query.
 """
 
@@ -153,7 +153,7 @@ async def _search_page(viewer: Viewer, lq: ListQuery, search: SearchService) -> 
     if not hit_ids:
         return ListPage(rows=[], total=0, page=1, per_page=lq.per_page)
     where = [*conditions(viewer, lq), Ticket.id.is_in(hit_ids)]
-    if lq.sort:  # at most COUNT_CAP rows: ordered and paged here rather than in a second query
+    if lq.sort:  # at most SEARCH_CAP rows: ordered and paged here rather than in a second query
         rows = await _ordered(Ticket.select(*COLUMNS).where(*where), lq)
     else:  # by relevance: the index's order
         found = {row["id"]: row for row in await Ticket.select(*COLUMNS).where(*where)}
@@ -161,7 +161,7 @@ async def _search_page(viewer: Viewer, lq: ListQuery, search: SearchService) -> 
     number = min(lq.page, pages_for(len(rows), lq.per_page))
     total = len(rows)
     rows = rows[(number - 1) * lq.per_page: number * lq.per_page]
-    # Past COUNT_CAP hits the index stops counting: what passed the filters is then a lower bound.
+    # Past SEARCH_CAP hits the index stops counting: what passed the filters is then a lower bound.
     return ListPage(rows=rows, total=total, page=number, per_page=lq.per_page, more=result.more)
 
 
