@@ -41,10 +41,11 @@ def test_filter_sort_and_bulk_change(customer: Watched, agent: Watched, installa
         _open_ticket(customer.page, installation, subject, prio)
 
     page = agent.page
-    page.goto(f"{installation.base_url}/login")
-    page.get_by_label("E-mail address").fill(installation.admin_email)
-    page.get_by_label("Password").fill(installation.admin_password)
-    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{installation.base_url}/dashboard")
+    if "/login" in page.url:  # not yet logged in by an earlier journey of this session
+        page.get_by_label("E-mail address").fill(installation.admin_email)
+        page.get_by_label("Password").fill(installation.admin_password)
+        page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{installation.base_url}/dashboard")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="All tickets").click()
