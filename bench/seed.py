@@ -22,6 +22,7 @@ from bench.corpus import RARE_WORDS, WORDS, Corpus
 AGENT_EMAIL = "ada@bench.example"
 AGENT_PASSWORD = "bench-password-123"
 BIG_TICKET_REPLIES = 50
+BIG_TICKET_EVENTS = 20  # the ticket page phase: 50 replies and 20 system events
 # Whoosh's StandardAnalyzer drops these; a "common word" query must be a word that is indexed.
 STOP_WORDS = frozenset(
     "a an and are as at be by can for from have if in is it may not of on or tbd that the this to us we when "
@@ -129,6 +130,19 @@ def seed(root: Path, n_tickets: int, *, port: int, python_bin: Path, seed_value:
     )
 
 
+def _big_ticket_events(ticket_id: int, ws_id: int, agents: list, created: datetime, rng) -> list[tuple]:
+    """System events spread over the big ticket's life: status moves, assignments, priorities, groups."""
+    events = []
+    for i in range(BIG_TICKET_EVENTS):
+        agent_id, agent_name = rng.choice(agents)
+        at = created + timedelta(hours=6 * i + 1)
+        kind = ("status", "assigned", "priority", "group")[i % 4]
+        data = {"status": {"from": 1, "to": 4}, "assigned": {"to": agent_name}, "priority": {"from": 1, "to": 2},
+                "group": {"to": "2nd level"}}[kind]
+        events.append((ticket_id, ws_id, "event", agent_id, agent_name, "", kind, json.dumps(data), _ts(at)))
+    return events
+
+
 def _bulk_insert(db_path: Path, ws_key: str, n: int, seed_value: int) -> dict:
     corpus = Corpus(seed_value)
     rng = corpus.rng
@@ -202,6 +216,8 @@ def _bulk_insert(db_path: Path, ws_key: str, n: int, seed_value: int) -> dict:
                 body = corpus.words(30, 120, rare_chance=0.02)
                 ticket_entries.append((ticket_id, ws_id, "customer", None, customer, body, "", "{}", _ts(t)))
                 last_replier = "customer"
+        if number == big_number:
+            ticket_entries.extend(_big_ticket_events(ticket_id, ws_id, agents, created, rng))
         if status != 1:
             t = min(now, t + timedelta(minutes=rng.randint(1, 120)))
             agent_id, agent_name = rng.choice(agents)
@@ -237,7 +253,7 @@ def _bulk_insert(db_path: Path, ws_key: str, n: int, seed_value: int) -> dict:
     rare_pool = [w for w in RARE_WORDS if df.get(w, 0) >= 2] or [w for w in RARE_WORDS if w in df] or [RARE_WORDS[0]]
     rare = min(rare_pool, key=lambda w: (df.get(w, 0), w))
     big_id = next_id + big_number - 1
-    big_entries = 1 + BIG_TICKET_REPLIES + sum(1 for e in entries if e[0] == big_id and e[6] == "status")
+    big_entries = sum(1 for e in entries if e[0] == big_id)
     return {
         "entries": len(entries),
         "big_number": big_number,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from app import demo
 from app.accounts.tables import Agent, AgentGroup
 from app.faq.tables import FaqEntry
 from app.mail.tables import OutboxMail
 from app.tickets.status import Status
-from app.tickets.tables import Ticket, TimelineEntry
+from app.tickets.tables import Ticket, TicketTag, TimelineEntry
 from tests.helpers import Person, soup
 from tests.journeys import login
 
@@ -18,14 +20,24 @@ async def test_the_demo_seeds_once_and_its_admin_can_work(settings, client, caps
     printed = capsys.readouterr().out
     assert demo.ADMIN_EMAIL in printed and "http://helprealm.test/login" in printed
 
-    assert await Agent.count() == 2 and await AgentGroup.count() == 2 and await FaqEntry.count() == 3
-    assert await Ticket.count() == len(demo.TICKETS)
-    assert (await Ticket.select(Ticket.status).where(Ticket.number == 1).first())["status"] == Status.WAITING
+    assert await Agent.count() == 4 and await AgentGroup.count() == 2 and await FaqEntry.count() == 3
+    assert await Agent.count().where(Agent.on_vacation == True) == 1  # noqa: E712
+    assert await Ticket.count() == len(demo.STORIES)
+    statuses = {row["status"] for row in await Ticket.select(Ticket.status)}
+    assert statuses == set(Status), "every status has a ticket to show"
     assert await TimelineEntry.count().where(TimelineEntry.kind == "note") >= 1
     assert await OutboxMail.count().where(OutboxMail.purpose == "agent_reply") >= 1
+    assert await TicketTag.count() > 0
+    today = date.today()
+    deadlines = [row["deadline"] for row in await Ticket.select(Ticket.deadline) if row["deadline"]]
+    assert any(d < today for d in deadlines) and any(d >= today for d in deadlines)
+    created_days = {row["created_at"].date() for row in await Ticket.select(Ticket.created_at)}
+    assert len(created_days) >= 5, "the week's chart has several days to draw"
 
     person = Person(client)
     await login(person, email=demo.ADMIN_EMAIL, password=demo.ADMIN_PASSWORD)
     rows = soup(await person.page("/tickets?scope=all")).select("tr[data-ticket]")
-    assert len(rows) == len(demo.TICKETS)
-    assert soup(await person.page("/admin")).select_one("[data-count=tickets]").get_text() == str(len(demo.TICKETS))
+    assert len(rows) == len(demo.STORIES)
+    assert soup(await person.page("/admin")).select_one("[data-count=tickets]").get_text() == str(len(demo.STORIES))
+    for number in range(1, len(demo.STORIES) + 1):
+        await person.page(f"/tickets/{number}")

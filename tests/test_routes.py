@@ -49,6 +49,16 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "agent.update"): (303, 303, 303, 303),  # nothing changed: back to the ticket
     ("POST", "agent.upload"): (303, 303, 422, 422),
     ("GET", "agent.file"): (303, 303, 200, 200),
+    ("GET", "agent.new_ticket"): (303, 303, 200, 200),
+    ("POST", "agent.create_ticket"): (303, 303, 422, 422),
+    ("POST", "agent.take"): (303, 303, 303, 303),  # the superadmin takes it last
+    ("POST", "agent.release"): (303, 303, 403, 303),  # so only they (or the assignee) may release it
+    ("POST", "agent.tags"): (303, 303, 303, 303),  # no tags sent, none there: nothing changed
+    ("GET", "agent.tag_suggestions"): (303, 303, 200, 200),
+    ("POST", "agent.notes"): (303, 303, 303, 303),
+    ("GET", "agent.merge_form"): (303, 303, 200, 200),
+    ("POST", "agent.merge"): (303, 303, 422, 422),
+    ("POST", "agent.edit_post"): (303, 303, 422, 422),
     ("GET", "admin.workspace"): (303, 303, 403, 200),
     ("GET", "portal.index"): (200, 200, 200, 200),
     ("POST", "portal.create"): (422, 422, 422, 422),
@@ -57,6 +67,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "portal.reply"): (404, 422, 422, 422),
     ("POST", "portal.upload"): (404, 422, 422, 422),
     ("GET", "portal.file"): (404, 200, 200, 200),
+    ("POST", "portal.edit_post"): (404, 422, 422, 422),
+    ("POST", "agent.delete_file"): (303, 303, 303, 404),  # the agent removed it first
     ("POST", "accounts.logout"): (303, 303, 303, 303),  # last: it ends the session
 }
 
@@ -110,7 +122,7 @@ async def world(settings):
 def _path(world: World, audience: str, name: str) -> str:
     params = {"workspace_key": world.workspace["key"], "number": 1, "attachment_id": world.attachment_id,
               "ticket_hash": world.ticket["hash"] if audience != "anonymous" else "0" * 32,
-              "token": "not-a-token", "file_path": "css/app.css"}
+              "token": "not-a-token", "file_path": "css/app.css", "entry_id": 1}
     app = world.app
     handler = next(h for r in app.routes for h in r.route_handlers if h.name == name)
     needed = {p for path in handler.paths for p in params if "{" + p in path}

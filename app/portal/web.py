@@ -112,6 +112,13 @@ async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, link
                        **context: Any) -> Template:
     ticket = await queries.ticket_page(CustomerTicket(workspace["id"], ticket_hash))
     context.setdefault("errors", {})
+    entries = await queries.thread(ticket["id"], for_customer=True)
+    closed = ticket["status"] == Status.CLOSED
+    awaiting = ticket["status"] == Status.AWAITING_CONFIRMATION
+    merged_into = None
+    if ticket["merged_into_hash"]:
+        merged_into = {"number": ticket["merged_into_number"],
+                       "url": _ticket_url(request, workspace, ticket["merged_into_hash"])}
     return render(
         request,
         "portal/ticket.html",
@@ -119,10 +126,14 @@ async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, link
             "workspace": workspace,
             "ticket": ticket,
             "permalink": links.permalink(workspace["key"], ticket["hash"]),
-            "entries": await queries.thread(ticket["id"], for_customer=True),
+            "entries": entries,
+            "editable": set() if closed or awaiting else editable_messages(entries),
+            "edit_post_url": lambda entry_id: request.app.route_reverse(
+                "portal.edit_post", workspace_key=workspace["key"], ticket_hash=ticket["hash"], entry_id=entry_id),
             "attachments": await queries.attachments(ticket["id"], for_customer=True),
-            "closed": ticket["status"] == Status.CLOSED,
-            "awaiting": ticket["status"] == Status.AWAITING_CONFIRMATION,
+            "closed": closed,
+            "awaiting": awaiting,
+            "merged_into": merged_into,
             **context,
         },
         fragment="portal/_ticket.html",
@@ -142,6 +153,17 @@ async def show_ticket(request: Request, workspace: Injected[dict], ticket_hash: 
         except Forbidden as exc:
             return await _ticket_page(request, workspace, ticket_hash, links, 403, notice_error=exc.message)
     return await _ticket_page(request, workspace, ticket_hash, links, notice=notice)
+
+
+def editable_messages(entries: list[dict]) -> set[int]:
+    """The customer's messages no agent has answered yet (entries come newest first)."""
+    editable = set()
+    for entry in entries:
+        if entry["kind"] == "reply":
+            break
+        if entry["kind"] == "customer":
+            editable.add(entry["id"])
+    return editable
 
 
 def _count_post(services: Services, request: Request, ticket_hash: str) -> None:
@@ -186,6 +208,24 @@ async def upload(request: Request, workspace: Injected[dict], ticket_hash: PathT
     return await _after_post(request, workspace, ticket_hash, links, _("Your file has been uploaded."))
 
 
+@post("/{workspace_key:str}/ticket/show/{ticket_hash:str}/posts/{entry_id:int}", name="portal.edit_post",
+      cache_control=NO_STORE)
+async def edit_post(request: Request, workspace: Injected[dict], ticket_hash: PathText, entry_id: Id, data: Form,
+                    services: Injected[Services]) -> Response:
+    """The customer corrects a message of theirs that no agent has answered yet."""
+    links = services.links
+    try:
+        new = Reply.from_form(data, label=_("Your message"))
+        _count_post(services, request, ticket_hash)
+        await service.edit_customer_post(workspace, ticket_hash, entry_id, new)
+    except ValidationFailed as exc:
+        errors = {f"post-{entry_id}": exc.errors.get("text", exc.message)}
+        return await _ticket_page(request, workspace, ticket_hash, links, 422, errors=errors)
+    except (Conflict, Forbidden, RateLimited) as exc:
+        return await _ticket_page(request, workspace, ticket_hash, links, exc.status_code, notice_error=exc.message)
+    return await _after_post(request, workspace, ticket_hash, links, _("Your message has been updated."))
+
+
 @get("/{workspace_key:str}/ticket/show/{ticket_hash:str}/file/{attachment_id:int}", name="portal.file")
 async def download(workspace: Injected[dict], ticket_hash: PathText, attachment_id: Id,
                    services: Injected[Services]) -> Response:
@@ -193,5 +233,5 @@ async def download(workspace: Injected[dict], ticket_hash: PathText, attachment_
     return file_download(services.storage.directory / row["stored_name"], row["filename"])
 
 
-ROUTES = [public_page, create_ticket, open_by_hash, show_ticket, reply, download]
+ROUTES = [public_page, create_ticket, open_by_hash, show_ticket, reply, edit_post, download]
 UPLOADS = [upload]  # the only bodies larger than a form: create_app gives them the upload limit

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.tickets.status import PRIORITIES, Status
-from app.validation import FieldErrors, form_text, parse_int
+from app.validation import FieldErrors, form_text, has_line_break, parse_int
 
 TEXT_HARD_LIMIT = 100_000  # no channel stores more text than this in one post
 
@@ -112,13 +113,15 @@ UNCHANGED = _Unchanged()  # a field left as it is
 @dataclass(frozen=True)
 class FieldChanges:
     """What the ticket page's fields form sends. A field not sent is UNCHANGED; an assignee of
-    None means "nobody" (the ticket is released)."""
+    None means "nobody" (the ticket is released), a deadline of None "no deadline"."""
 
     status: Status | _Unchanged = UNCHANGED
     prio: int | _Unchanged = UNCHANGED
     type_id: int | _Unchanged = UNCHANGED
     group_id: int | _Unchanged = UNCHANGED
     assignee: int | None | _Unchanged = UNCHANGED
+    deadline: date | None | _Unchanged = UNCHANGED
+    subject: str | _Unchanged = UNCHANGED
 
     @classmethod
     def from_form(cls, data: Mapping) -> FieldChanges:
@@ -144,8 +147,48 @@ class FieldChanges:
         assignee: int | None | _Unchanged = UNCHANGED
         if "assignee" in data:
             assignee = number("assignee") if form_text(data, "assignee").strip() else None
+        deadline: date | None | _Unchanged = UNCHANGED
+        if "deadline" in data:
+            deadline = _deadline(errors, form_text(data, "deadline").strip())
+        subject: str | _Unchanged = UNCHANGED
+        if "subject" in data:
+            subject = errors.line(data, "subject", _("Subject"), min_len=Channel.WEB.min_subject, max_len=200)
         changes = cls(status=status, prio=number("prio"), type_id=number("type"), group_id=number("group"),
-                      assignee=assignee)
+                      assignee=assignee, deadline=deadline, subject=subject)
         if errors:
             raise ValidationFailed(errors)
         return changes
+
+
+def _deadline(errors: FieldErrors, value: str) -> date | None | _Unchanged:
+    """A date input's value (YYYY-MM-DD); empty means no deadline."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not 2000 <= day.year <= 2999:
+        errors["deadline"] = _("Please enter a date (YYYY-MM-DD).")
+        return UNCHANGED
+    return day
+
+
+MAX_TAGS = 20
+TAG_MAX_LEN = 50
+
+
+def parse_tags(text: str) -> list[str]:
+    """Tags typed as free text, separated by commas: trimmed, inner spaces collapsed, the first
+    spelling of each kept (compared case-insensitively), in the order typed."""
+    tags: dict[str, str] = {}
+    for raw in text.split(","):
+        tag = " ".join(raw.split())
+        if not tag:
+            continue
+        if len(tag) > TAG_MAX_LEN or has_line_break(tag):
+            raise ValidationFailed({"tags": _("A tag is one line of at most %(max)d characters.", max=TAG_MAX_LEN)})
+        tags.setdefault(tag.casefold(), tag)
+    if len(tags) > MAX_TAGS:
+        raise ValidationFailed({"tags": _("A ticket may have at most %(max)d tags.", max=MAX_TAGS)})
+    return list(tags.values())

@@ -16,7 +16,7 @@ from app.i18n import _
 from app.tickets.refs import TicketRef, load
 from app.tickets.scopes import TicketScope, list_scope, visible_to
 from app.tickets.status import Status
-from app.tickets.tables import Attachment, Ticket, TicketType, TimelineEntry
+from app.tickets.tables import Attachment, Ticket, TicketTag, TicketType, TimelineEntry
 from app.validation import parse_int
 
 LIST_COLUMNS = (
@@ -101,6 +101,8 @@ async def find_by_reference(viewer: Viewer, text: str) -> int | None:
 
 PAGE_COLUMNS = (
     *Ticket.all_columns(),
+    Ticket.merged_into.number.as_alias("merged_into_number"),
+    Ticket.merged_into.hash.as_alias("merged_into_hash"),
     Ticket.ticket_type.name.as_alias("type_name"),
     Ticket.group.name.as_alias("group_name"),
     Ticket.assignee.first_name.as_alias("assignee_first"),
@@ -113,13 +115,32 @@ async def ticket_page(ref: TicketRef) -> dict:
     return await load(ref, *PAGE_COLUMNS)
 
 
+async def tags(ticket_id: int) -> list[str]:
+    rows = await TicketTag.select(TicketTag.name).where(TicketTag.ticket == ticket_id).order_by(TicketTag.name)
+    return [row["name"] for row in rows]
+
+
+TAG_SUGGESTIONS = 20
+
+
+async def tag_suggestions(workspace_id: int, prefix: str) -> list[str]:
+    """The workspace's tags that start with `prefix` (case-insensitively), most used first."""
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await TicketTag.raw(
+        "SELECT name, COUNT(*) AS uses FROM ticket_tag WHERE workspace = {} AND name LIKE {} ESCAPE '\\' "
+        "GROUP BY name ORDER BY uses DESC, name LIMIT {}",
+        workspace_id, pattern, TAG_SUGGESTIONS,
+    )
+    return [row["name"] for row in rows]
+
+
 # What customers see of the timeline, in one place: their own messages, the team's replies, and
 # the notices about their ticket's state (opened, status changes, confirmation, merge) and about
 # the files on it, which they see in its file list anyway. Never internal notes, assignments,
 # group moves, priority or type changes, tags, deadlines, or the earlier text of an edited post.
 # (A file kept from the customer, should that come, must not write a customer-visible event.)
 CUSTOMER_POSTS = ("customer", "reply")
-CUSTOMER_EVENTS = ("created", "status", "confirmed", "merged", "attachment")
+CUSTOMER_EVENTS = ("created", "status", "confirmed", "merged", "attachment", "attachment_deleted")
 
 
 async def thread(ticket_id: int, *, for_customer: bool) -> list[dict]:
@@ -152,15 +173,22 @@ async def attachment(ref: TicketRef, attachment_id: int, *, for_customer: bool) 
     return row
 
 
+AGENTS_WITH_GROUPS = """
+SELECT a.id, a.first_name, a.last_name, a.on_vacation, a.active,
+       COALESCE((SELECT group_concat(name, ', ') FROM (
+           SELECT g.name FROM group_member m JOIN agent_group g ON g.id = m."group"
+           WHERE m.agent = a.id ORDER BY g.name)), '') AS group_names
+FROM agent a WHERE a.workspace = {} ORDER BY a.first_name, a.last_name
+"""
+
+
 async def ticket_options(workspace_id: int) -> dict:
-    """What the ticket page's selects offer: types, groups, assignable agents."""
+    """What the ticket page's selects offer: types, groups, agents (with their groups' names)."""
     types = await ticket_types(workspace_id)
     groups = await AgentGroup.select(AgentGroup.id, AgentGroup.name).where(
         AgentGroup.workspace == workspace_id
     ).order_by(AgentGroup.name)
-    agents = await Agent.select(Agent.id, Agent.first_name, Agent.last_name, Agent.on_vacation, Agent.active).where(
-        Agent.workspace == workspace_id
-    ).order_by(Agent.first_name)
+    agents = await Agent.raw(AGENTS_WITH_GROUPS, workspace_id)
     return {"types": types, "groups": groups, "agents": agents}
 
 

@@ -31,7 +31,7 @@ def event_text(entry: dict) -> str:
     if event == "confirmed":
         return _("E-mail address confirmed")
     if event == "merged":
-        return _("Merged with another ticket")
+        return _merged(data, by)
     if event == "status":
         status = _status(data.get("to"))
         return _("Status changed to %(status)s by %(name)s", status=status, name=by) if by else \
@@ -57,8 +57,44 @@ def event_text(entry: dict) -> str:
         subject = data.get("to", "")
         return _("Subject changed to “%(subject)s” by %(name)s", subject=subject, name=by) if by else \
             _("Subject changed to “%(subject)s”", subject=subject)
+    if event == "deadline":
+        day = data.get("to")
+        if not day:
+            return _("Deadline removed by %(name)s", name=by) if by else _("Deadline removed")
+        return _("Deadline set to %(date)s by %(name)s", date=day, name=by) if by else \
+            _("Deadline set to %(date)s", date=day)
+    if event == "tags":
+        return _tags(data, by)
+    if event == "notes":
+        return _("Notes updated by %(name)s", name=by) if by else _("Notes updated")
+    if event == "attachment_deleted":
+        filename = data.get("filename", "")
+        return _("File removed: %(filename)s by %(name)s", filename=filename, name=by) if by else \
+            _("File removed: %(filename)s", filename=filename)
     if event == "attachment":
         filename = data.get("filename", "")
         return _("File added: %(filename)s by %(name)s", filename=filename, name=by) if by else \
             _("File added: %(filename)s", filename=filename)
     return _("Ticket changed")
+
+
+def _merged(data: dict, by: str) -> str:
+    if data.get("into"):
+        number = data["into"]
+        return _("Merged into #%(number)s by %(name)s", number=number, name=by) if by else \
+            _("Merged into #%(number)s", number=number)
+    if data.get("from"):
+        number = data["from"]
+        return _("Ticket #%(number)s merged into this one by %(name)s", number=number, name=by) if by else \
+            _("Ticket #%(number)s merged into this one", number=number)
+    return _("Merged with another ticket")
+
+
+def _tags(data: dict, by: str) -> str:
+    added, removed = ", ".join(data.get("added") or []), ", ".join(data.get("removed") or [])
+    if added and removed:
+        return _("Tags changed by %(name)s: added %(added)s, removed %(removed)s", name=by, added=added,
+                 removed=removed)
+    if added:
+        return _("Tags added by %(name)s: %(tags)s", name=by, tags=added)
+    return _("Tags removed by %(name)s: %(tags)s", name=by, tags=removed)

@@ -1,8 +1,7 @@
 """A workspace whose tickets fill every list view (shared by the list and bulk tests).
 
 Ann Admin (superadmin, in the default group "Support") and Bob Plain (agent, in "Support" only);
-a second group "Billing" nobody is in. Tickets, made through the services (deadline and tags have
-no service on this branch yet, so those two columns are written directly):
+a second group "Billing" nobody is in. Tickets, made through the services:
 
   #1 Support, Bob, in progress, low          #5 Support, Ann, open→in progress, high, tag "vip"
   #2 Billing, nobody, open, medium           #6 Support, nobody, resolved, deadline yesterday
@@ -22,7 +21,6 @@ from app.accounts.viewer import Viewer
 from app.tickets import service
 from app.tickets.inputs import FieldChanges
 from app.tickets.status import Status
-from app.tickets.tables import Ticket, TicketTag
 from tests import factories
 from tests.helpers import Person
 from tests.journeys import login
@@ -63,11 +61,9 @@ async def desk() -> Desk:
     await service.update_fields(admin, 6, FieldChanges(status=Status.RESOLVED))
     await service.update_fields(admin, 7, FieldChanges(group_id=billing.id, assignee=ann["id"]))
     yesterday = clock.now().date() - timedelta(days=1)
-    await Ticket.update({Ticket.deadline: yesterday}).where(Ticket.number.is_in([3, 6]))
-    await Ticket.update({Ticket.deadline: yesterday + timedelta(days=30)}).where(Ticket.number == 1)
-    five = await Ticket.select(Ticket.id).where(Ticket.number == 5).first()
-    await TicketTag.insert(TicketTag(workspace=workspace["id"], ticket=five["id"], name="vip"),
-                           TicketTag(workspace=workspace["id"], ticket=five["id"], name="outage"))
+    for number, deadline in ((3, yesterday), (6, yesterday), (1, yesterday + timedelta(days=30))):
+        await service.update_fields(admin, number, FieldChanges(deadline=deadline))
+    await service.set_tags(admin, 5, ["vip", "outage"])
     return Desk(workspace, ann, bob, support, billing.id, admin, await factories.viewer(bob))
 
 

@@ -73,7 +73,7 @@ async def test_reply_note_status_and_rules(person: Person):
     _, admin, rows = await _setup(person)
     ticket = rows[0]
     page = await person.page("/tickets/1")
-    assert soup(page).find("h1").get_text().startswith("#1: Printer problem 0")
+    assert soup(page).select_one("input.subject-input")["value"] == "Printer problem 0"
 
     note = await _post(person, "/tickets/1/note", {"text": "Internal: check toner"})
     assert note.status_code == 200 and "<html" not in note.text

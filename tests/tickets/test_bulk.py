@@ -96,8 +96,8 @@ async def test_an_agent_on_vacation_is_refused_in_bulk(person: Person):
     response = await bulk_post(person, [2, 3, 6], "assign", str(d.bob["id"]))
     page = soup(response.text)
     assert page.select_one("#bulk-notice").get_text() == "0 tickets changed."
-    reasons = {li.get_text() for li in page.select(".bulk-refusals li")}
-    assert reasons == {f"#{n}: This agent is not available (inactive or on vacation)." for n in (2, 3, 6)}
+    reasons = {int(li["data-refused"]): li.get_text() for li in page.select(".bulk-refusals li")}
+    assert sorted(reasons) == [2, 3, 6] and all("on vacation" in reason for reason in reasons.values())
     assert await state(d.workspace["id"], 2, 3, 6) == before
     assert await events_of(d.workspace["id"], 3) == events_before
 

@@ -11,13 +11,16 @@ outbox mail in that transaction; the search index hears about it after the commi
 
 # The intents are the package's API. The change unit (unit.py) is how intents are written, not
 # something handlers use: a new kind of change is a new intent here.
-from app.tickets.service.assignment import assign, release
-from app.tickets.service.attachments import add_agent_attachment, add_customer_attachment
+from app.tickets.service.annotations import save_notes, set_tags
+from app.tickets.service.assignment import assign, release, take
+from app.tickets.service.attachments import add_agent_attachment, add_customer_attachment, delete_attachment
 from app.tickets.service.bulk import MAX_TICKETS as MAX_BULK_TICKETS  # bulk changes (the list's bulk bar)
 from app.tickets.service.bulk import BulkAction, BulkChange, BulkResult, bulk_change
 from app.tickets.service.conversation import add_note, agent_reply, customer_reply
 from app.tickets.service.fields import update_fields
-from app.tickets.service.intake import Created, confirm_ticket, create_ticket
+from app.tickets.service.intake import Created, confirm_ticket, create_for_customer, create_ticket
+from app.tickets.service.merge import merge, merge_candidates
+from app.tickets.service.posts import customer_may_edit, edit_agent_post, edit_customer_post
 from app.tickets.service.unit import CUSTOMER, SYSTEM, Actor
 
 __all__ = [
@@ -36,8 +39,18 @@ __all__ = [
     "assign",
     "bulk_change",
     "confirm_ticket",
+    "create_for_customer",
     "create_ticket",
+    "customer_may_edit",
     "customer_reply",
+    "delete_attachment",
+    "edit_agent_post",
+    "edit_customer_post",
+    "merge",
+    "merge_candidates",
     "release",
+    "save_notes",
+    "set_tags",
+    "take",
     "update_fields",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.accounts.tables import Agent, full_name
-from app.errors import ValidationFailed
+from app.errors import Forbidden, ValidationFailed
 from app.i18n import _
 from app.tickets.refs import AgentTicket
 from app.tickets.service.unit import Actor, Change, change
@@ -27,8 +27,11 @@ async def assign_step(c: Change, agent_id: int) -> str | None:
     ).first()
     if agent is None:
         return _("Unknown agent.")
-    if not agent["active"] or agent["on_vacation"]:
-        return _("This agent is not available (inactive or on vacation).")
+    if agent["on_vacation"]:
+        return _("%(name)s is on vacation and cannot be assigned tickets.",
+                 name=full_name(agent["first_name"], agent["last_name"]))
+    if not agent["active"]:
+        return _("This agent is inactive and cannot be assigned tickets.")
     if c.set("assignee", agent_id, label=full_name(agent["first_name"], agent["last_name"])):
         c.move(Transition.ASSIGN)
     return None
@@ -48,7 +51,17 @@ async def assign(viewer: Viewer, number: int, agent_id: int) -> dict:
     return c.ticket
 
 
+async def take(viewer: Viewer, number: int) -> dict:
+    """"Assign to me" on any ticket the agent may see."""
+    return await assign(viewer, number, viewer.agent_id)
+
+
 async def release(viewer: Viewer, number: int) -> dict:
+    """The assignee lets go of the ticket (a superadmin may release anyone's)."""
     async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
+        if c.ticket["assignee"] is None:
+            return c.ticket
+        if c.ticket["assignee"] != viewer.agent_id and not viewer.superadmin:
+            raise Forbidden(_("Only the agent working on this ticket can release it."))
         release_step(c)
     return c.ticket

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.errors import Forbidden, ValidationFailed
+from app import db
+from app.errors import Forbidden, NotFound, ValidationFailed
 from app.i18n import _
 from app.tickets import files
 from app.tickets.refs import AgentTicket, CustomerTicket, TicketRef
@@ -75,3 +76,18 @@ async def add_customer_attachment(workspace: dict, ticket_hash: str, upload: fil
 async def add_agent_attachment(viewer: Viewer, number: int, upload: files.Upload, storage: files.Storage) -> dict:
     workspace = await get_by_id(viewer.workspace_id)
     return await _attach(AgentTicket(viewer, number), Actor.agent(viewer), upload, storage, workspace)
+
+
+async def delete_attachment(viewer: Viewer, number: int, attachment_id: int, storage: files.Storage) -> str:
+    """An agent removes a file from the ticket; the file leaves the disk once that is committed."""
+    async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
+        row = await Attachment.select(Attachment.filename, Attachment.stored_name).where(
+            Attachment.id == attachment_id, Attachment.ticket == c.ticket["id"]).first()
+        if row is None:
+            raise NotFound(_("No such file."))
+        await Attachment.delete().where(Attachment.id == attachment_id)
+        c.event("attachment_deleted", {"filename": row["filename"]})
+        c.touch()
+        stored_name = row["stored_name"]
+        db.on_commit(lambda: files.discard(storage.directory, stored_name))
+    return row["filename"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.accounts.tables import Agent
 from app.errors import Conflict
 from app.i18n import _
 from app.mail import messages
@@ -36,13 +37,29 @@ async def customer_reply(workspace: dict, ticket_hash: str, reply: Reply) -> dic
 
 
 async def agent_reply(viewer: Viewer, number: int, reply: Reply) -> dict:
-    """An external reply: mailed to the customer, the ticket waits for them."""
+    """An external reply: mailed to the customer, the ticket waits for them. The agent's
+    signature, if they have one, is appended (to the post and the mail alike)."""
+    text = with_signature(reply.text, await _signature(viewer.agent_id))
     async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
-        c.post("reply", reply.text)
+        c.post("reply", text)
         c.set("last_replier", "agent")
         c.move(Transition.AGENT_REPLY)
-        c.mail(messages.queue_agent_reply, reply_text=reply.text, agent_name=viewer.name)
+        c.mail(messages.queue_agent_reply, reply_text=text, agent_name=viewer.name)
     return c.ticket
+
+
+def with_signature(text: str, signature: str) -> str:
+    """The reply and the signature below the usual "-- " separator (mail readers fold it away);
+    not twice if the agent pasted it already."""
+    signature = signature.strip()
+    if not signature or text.rstrip().endswith(signature):
+        return text
+    return f"{text.rstrip()}\n\n-- \n{signature}"
+
+
+async def _signature(agent_id: int) -> str:
+    row = await Agent.select(Agent.signature).where(Agent.id == agent_id).first()
+    return row["signature"] if row else ""
 
 
 async def add_note(viewer: Viewer, number: int, reply: Reply) -> dict:

@@ -1,4 +1,5 @@
-"""The ticket page's fields: status, priority, type, group and assignee, changed in one go.
+"""The ticket page's fields: status, priority, type, group, assignee, deadline and subject, changed
+in one go.
 
 The browser posts the whole fields form when one select changes; `update_fields` compares each
 value with the ticket and writes only what differs: one transaction, one event per changed field,
@@ -80,6 +81,10 @@ async def update_fields(viewer: Viewer, number: int, changes: FieldChanges) -> d
             errors["type"] = error
         if changes.group_id is not UNCHANGED and (error := await group_step(c, changes.group_id)):
             errors["group"] = error
+        if changes.subject is not UNCHANGED:
+            c.set("subject", changes.subject)
+        if changes.deadline is not UNCHANGED:
+            c.set("deadline", changes.deadline)
         if changes.assignee is None:
             release_step(c)
         elif changes.assignee is not UNCHANGED and (error := await assign_step(c, changes.assignee)):

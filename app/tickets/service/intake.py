@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app import clock, db
+from app.accounts.tables import AgentGroup
 from app.accounts.tokens import new_token, token_hash
 from app.errors import Forbidden, ValidationFailed
 from app.i18n import _
 from app.mail import messages
 from app.tickets import queries, refs
 from app.tickets.inputs import Channel, NewTicket
-from app.tickets.refs import CustomerTicket
+from app.tickets.refs import CustomerTicket, TicketById
+from app.tickets.service.assignment import assign_step
 from app.tickets.service.unit import CUSTOMER, Actor, Change, change
 from app.tickets.status import PRIORITIES, Status, Transition
 from app.tickets.tables import Ticket
+from app.workspaces.service import get_by_id
+
+if TYPE_CHECKING:
+    from app.accounts.viewer import Viewer
 
 # Channels where the workspace's "customers must confirm their address" applies. Mail proves the
 # address by arriving from it; an agent creating a ticket vouches for the customer.
@@ -55,10 +62,31 @@ async def _check(workspace: dict, new: NewTicket) -> None:
 async def create_ticket(workspace: dict, new: NewTicket, *, actor: Actor = CUSTOMER) -> Created:
     """Open a ticket for a customer: the public form, an agent on their behalf, the API or mail."""
     await _check(workspace, new)
+    return await _insert(workspace, new, actor, await queries.default_group_id(workspace["id"]))
+
+
+async def create_for_customer(viewer: Viewer, new: NewTicket, group_id: int, assignee_id: int | None) -> Created:
+    """An agent opens a ticket on a customer's behalf (manual: the "+" icon), in a group of the
+    workspace and, if named, assigned to an agent (then "in progress"). The customer gets the
+    permalink mail; no confirmation is asked: the agent vouches for the address."""
+    workspace = await get_by_id(viewer.workspace_id)
+    await _check(workspace, new)
+    if not await AgentGroup.exists().where(AgentGroup.id == group_id, AgentGroup.workspace == workspace["id"]):
+        raise ValidationFailed({"group": _("Unknown group.")})
+    async with db.write():
+        created = await _insert(workspace, new, Actor.agent(viewer), group_id)
+        if assignee_id is not None:
+            async with change(TicketById(workspace["id"], created.ticket["id"]), Actor.agent(viewer)) as c:
+                if error := await assign_step(c, assignee_id):
+                    raise ValidationFailed({"assignee": error})
+            created.ticket.update(c.ticket)
+    return created
+
+
+async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int | None) -> Created:
     needs_confirmation = bool(workspace["confirm_email"]) and new.channel in CHANNELS_NEEDING_CONFIRMATION
     needs_confirmation = needs_confirmation and actor.kind == "customer"
     token, digest = new_token() if needs_confirmation else (None, None)
-    group_id = await queries.default_group_id(workspace["id"])  # cached; read before taking the write lock
     now = clock.now()
     status = int(Status.AWAITING_CONFIRMATION if needs_confirmation else Status.OPEN)
     async with db.write():

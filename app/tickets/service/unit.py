@@ -81,6 +81,7 @@ FIELD_EVENTS: dict[str, Callable[[Any, Any, str | None], tuple[str, dict]]] = {
     "ticket_type": lambda before, after, label: ("type", {"to": label or ""}),
     "prio": lambda before, after, label: ("priority", {"from": before, "to": after}),
     "group": lambda before, after, label: ("group", {"to": label or ""}),
+    "deadline": lambda before, after, label: ("deadline", {"to": after.isoformat() if after else None}),
     "assignee": _assignee_event,
     "status": _status_event,
 }

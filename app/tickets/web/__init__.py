@@ -1,9 +1,10 @@
-"""The agent's pages, one module per page: dashboard, lists, the ticket page.
+"""The agent's pages, one module per page: dashboard, lists, the ticket page (its fields and
+conversation in ticket.py, its other controls in actions.py), creating a ticket for a customer.
 
 `ROUTES` and `UPLOADS` are what app/asgi.py mounts on the agent router.
 """
 
-from app.tickets.web import dashboard, lists, ticket
+from app.tickets.web import actions, create, dashboard, lists, ticket
 
-ROUTES = [*dashboard.ROUTES, *lists.ROUTES, *ticket.ROUTES]
+ROUTES = [*dashboard.ROUTES, *lists.ROUTES, *ticket.ROUTES, *actions.ROUTES, *create.ROUTES]
 UPLOADS = ticket.UPLOADS  # the only bodies larger than a form: create_app gives them the upload limit

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
+from app import clock, links
 from app.accounts.tables import full_name
 from app.accounts.viewer import Viewer
 from app.errors import NotFound, ValidationFailed
@@ -28,8 +29,31 @@ from app.web.files import download as file_download
 from app.web.files import read_upload
 from app.web.params import Form, Id, Multipart
 from app.web.render import is_htmx, redirect, render
+from app.workspaces.service import get_by_id
 
 # -- the ticket page -------------------------------------------------------------------------
+
+
+def agent_choices(agents: list[dict], current: int | None) -> list[tuple]:
+    """The assignee picker: the active agents, marked by their groups; one on vacation is shown but
+    cannot be picked, so the reason is visible (the service refuses them too). The current
+    assignee stays selectable, whatever their state: the fields form sends it back unchanged."""
+    choices = []
+    for agent in agents:
+        if not agent["active"] and current != agent["id"]:
+            continue
+        name = full_name(agent["first_name"], agent["last_name"])
+        if agent["group_names"]:
+            name = f"{name} · {agent['group_names']}"
+        if agent["on_vacation"]:
+            label = _("%(name)s (on vacation)", name=name)
+        elif not agent["active"]:
+            label = _("%(name)s (inactive)", name=name)
+        else:
+            label = name
+        unavailable = (agent["on_vacation"] or not agent["active"]) and current != agent["id"]
+        choices.append((agent["id"], label, unavailable))
+    return choices
 
 
 def _field_choices(ticket: dict, options: dict) -> dict[str, list[tuple]]:
@@ -40,13 +64,7 @@ def _field_choices(ticket: dict, options: dict) -> dict[str, list[tuple]]:
     group = [(g["id"], g["name"]) for g in options["groups"]]
     if not ticket["group"]:
         group.insert(0, ("", _("(none)"), True))
-    assignee = []
-    for agent in options["agents"]:
-        name = full_name(agent["first_name"], agent["last_name"])
-        label = _("%(name)s (vacation)", name=name) if agent["on_vacation"] else name
-        # The current assignee stays selectable (the form sends it back unchanged); others only if available.
-        unavailable = (agent["on_vacation"] or not agent["active"]) and ticket["assignee"] != agent["id"]
-        assignee.append((agent["id"], label, unavailable))
+    assignee = agent_choices(options["agents"], current=ticket["assignee"])
     return {
         "status": status,
         "prio": [(code, str(label)) for code, label in PRIORITIES.items()],
@@ -56,14 +74,32 @@ def _field_choices(ticket: dict, options: dict) -> dict[str, list[tuple]]:
     }
 
 
-async def _ticket_page(request: Request, viewer: Viewer, number: int, status_code: int = 200,
-                       **extra: Any) -> Template:
+def editable_posts(entries: list[dict], viewer: Viewer) -> set[int]:
+    """The viewer's own replies and notes: what the thread offers to edit."""
+    return {e["id"] for e in entries if e["kind"] in ("reply", "note") and e["author_agent"] == viewer.agent_id}
+
+
+async def ticket_page(request: Request, viewer: Viewer, number: int, status_code: int = 200,
+                      **extra: Any) -> Response:
+    """The ticket page, or for HTMX its #ticket fragment (every change on the page swaps it). An
+    absorbed ticket lives on in the one it was merged into: its page leads there."""
     ticket = await queries.ticket_page(AgentTicket(viewer, number))
+    if ticket["merged_into_number"] is not None:
+        return redirect(request, request.app.route_reverse("agent.ticket", number=ticket["merged_into_number"]))
+    workspace = await get_by_id(viewer.workspace_id)
+    entries = await queries.thread(ticket["id"], for_customer=False)
     context = {
         "ticket": ticket,
-        "entries": await queries.thread(ticket["id"], for_customer=False),
+        "entries": entries,
+        "editable": editable_posts(entries, viewer),
+        "edit_post_url": lambda entry_id: request.app.route_reverse("agent.edit_post", number=number,
+                                                                    entry_id=entry_id),
+        "tags": await queries.tags(ticket["id"]),
         "attachments": await queries.attachments(ticket["id"], for_customer=False),
         "choices": _field_choices(ticket, await queries.ticket_options(viewer.workspace_id)),
+        "permalink": links.current().permalink(workspace["key"], ticket["hash"]),
+        "viewer": viewer,
+        "today": clock.now().date(),  # "overdue" is judged in UTC until workspaces have a time zone
         "errors": {},
         **extra,
     }
@@ -73,16 +109,16 @@ async def _ticket_page(request: Request, viewer: Viewer, number: int, status_cod
 
 
 @get("/tickets/{number:int}", name="agent.ticket")
-async def show_ticket(request: Request, viewer: Injected[Viewer], number: Id) -> Template:
-    return await _ticket_page(request, viewer, number)
+async def show_ticket(request: Request, viewer: Injected[Viewer], number: Id) -> Response:
+    return await ticket_page(request, viewer, number)
 
 
-async def _after_change(request: Request, viewer: Viewer, number: int, notice: str) -> Response:
+async def after_change(request: Request, viewer: Viewer, number: int, notice: str) -> Response:
     """The updated ticket (HTMX) or a redirect to it; the list if the change took it out of the
     viewer's sight (moved to another group, given to someone else)."""
     try:
         if is_htmx(request):
-            return await _ticket_page(request, viewer, number, notice=notice)
+            return await ticket_page(request, viewer, number, notice=notice)
         await queries.ticket_page(AgentTicket(viewer, number))
     except NotFound:
         return redirect(request, request.app.route_reverse("agent.tickets"))
@@ -94,8 +130,8 @@ async def reply(request: Request, viewer: Injected[Viewer], number: Id, data: Fo
     try:
         await service.agent_reply(viewer, number, Reply.from_form(data, label=_("Message")))
     except ValidationFailed as exc:
-        return await _ticket_page(request, viewer, number, 422, errors=exc.errors, draft=_draft(data))
-    return await _after_change(request, viewer, number, _("Reply sent to the customer."))
+        return await ticket_page(request, viewer, number, 422, errors=exc.errors, draft=_draft(data))
+    return await after_change(request, viewer, number, _("Reply sent to the customer."))
 
 
 @post("/tickets/{number:int}/note", name="agent.note")
@@ -103,8 +139,8 @@ async def note(request: Request, viewer: Injected[Viewer], number: Id, data: For
     try:
         await service.add_note(viewer, number, Reply.from_form(data, label=_("Message")))
     except ValidationFailed as exc:
-        return await _ticket_page(request, viewer, number, 422, errors=exc.errors, draft=_draft(data))
-    return await _after_change(request, viewer, number, _("Note saved."))
+        return await ticket_page(request, viewer, number, 422, errors=exc.errors, draft=_draft(data))
+    return await after_change(request, viewer, number, _("Note saved."))
 
 
 def _draft(data: dict) -> str:
@@ -118,8 +154,8 @@ async def update(request: Request, viewer: Injected[Viewer], number: Id, data: F
     try:
         await service.update_fields(viewer, number, FieldChanges.from_form(data))
     except ValidationFailed as exc:
-        return await _ticket_page(request, viewer, number, 422, errors=exc.errors)
-    return await _after_change(request, viewer, number, _("Ticket updated."))
+        return await ticket_page(request, viewer, number, 422, errors=exc.errors)
+    return await after_change(request, viewer, number, _("Ticket updated."))
 
 
 @post("/tickets/{number:int}/attachments", name="agent.upload")
@@ -129,8 +165,8 @@ async def upload(request: Request, viewer: Injected[Viewer], number: Id, data: M
         upload = Upload(*await read_upload(data))
         await service.add_agent_attachment(viewer, number, upload, services.storage)
     except ValidationFailed as exc:
-        return await _ticket_page(request, viewer, number, 422, errors=exc.errors)
-    return await _after_change(request, viewer, number, _("File uploaded."))
+        return await ticket_page(request, viewer, number, 422, errors=exc.errors)
+    return await after_change(request, viewer, number, _("File uploaded."))
 
 
 @get("/tickets/{number:int}/files/{attachment_id:int}", name="agent.file")

@@ -1,0 +1,47 @@
+"""What agents keep on a ticket for themselves: tags (shared vocabulary of the workspace) and the
+ticket's notes (one text, never shown to the customer)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.errors import ValidationFailed
+from app.i18n import _
+from app.tickets.refs import AgentTicket
+from app.tickets.service.unit import Actor, change
+from app.tickets.tables import TicketTag
+
+if TYPE_CHECKING:
+    from app.accounts.viewer import Viewer
+
+NOTES_MAX = 20_000
+
+
+async def set_tags(viewer: Viewer, number: int, tags: list[str]) -> list[str]:
+    """Make the ticket's tags exactly `tags` (from inputs.parse_tags); one event lists what was
+    added and removed. A tag only re-spelled (vpn → VPN) is replaced."""
+    async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
+        rows = await TicketTag.select(TicketTag.id, TicketTag.name).where(TicketTag.ticket == c.ticket["id"])
+        current = {row["name"]: row["id"] for row in rows}
+        removed = [name for name in current if name not in tags]
+        added = [name for name in tags if name not in current]
+        if removed:
+            await TicketTag.delete().where(TicketTag.id.is_in([current[name] for name in removed]))
+        if added:
+            await TicketTag.insert(*[
+                TicketTag(workspace=c.ticket["workspace"], ticket=c.ticket["id"], name=name) for name in added
+            ])
+        if added or removed:
+            c.event("tags", {"added": added, "removed": removed})
+            c.touch()
+    return tags
+
+
+async def save_notes(viewer: Viewer, number: int, text: str) -> None:
+    """The ticket's notes, replaced as a whole (saved with their own button)."""
+    if len(text) > NOTES_MAX:
+        raise ValidationFailed({"notes": _("%(label)s may have at most %(max)d characters.", label=_("Notes"),
+                                           max=NOTES_MAX)})
+    async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
+        if c.set("notes", text):
+            c.event("notes")

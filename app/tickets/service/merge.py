@@ -1,0 +1,77 @@
+"""Merging two tickets of one customer (Trivial Tickets): the absorbed ticket's conversation and
+files move to the surviving ticket, and the absorbed one is closed with a link to it.
+
+Both tickets change in one write transaction (two change units joined in one `db.write()`), each
+writes its own timeline entry and is reindexed after the commit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app import db
+from app.errors import Conflict, NotFound
+from app.i18n import _
+from app.tickets.refs import AgentTicket
+from app.tickets.scopes import visible_to
+from app.tickets.service.unit import Actor, change
+from app.tickets.status import Status, Transition
+from app.tickets.tables import Attachment, Ticket, TimelineEntry
+
+if TYPE_CHECKING:
+    from app.accounts.viewer import Viewer
+
+MERGEABLE_LIMIT = 50
+
+
+async def merge_candidates(viewer: Viewer, number: int) -> list[dict]:
+    """The tickets `number` can be merged into: the same customer address, in this workspace and
+    the viewer's sight, not closed, not merged, not itself (most recently active first)."""
+    ticket = await Ticket.select(Ticket.id, Ticket.customer_email).where(
+        *AgentTicket(viewer, number).where()).first()
+    if ticket is None:
+        raise NotFound(_("No such ticket."))
+    return await Ticket.select(Ticket.number, Ticket.subject, Ticket.status, Ticket.updated_at).where(
+        *visible_to(viewer).sql_where(),
+        Ticket.customer_email == ticket["customer_email"],
+        Ticket.id != ticket["id"],
+        Ticket.status != int(Status.CLOSED),
+        Ticket.merged_into.is_null(),
+    ).order_by(Ticket.updated_at, ascending=False).limit(MERGEABLE_LIMIT)
+
+
+async def merge(viewer: Viewer, number: int, into_number: int) -> dict:
+    """Merge ticket `number` into `into_number`; returns the surviving ticket."""
+    if number == into_number:
+        raise Conflict(_("A ticket cannot be merged into itself."))
+    actor = Actor.agent(viewer)
+    async with db.write():
+        async with change(AgentTicket(viewer, into_number), actor) as survivor:
+            async with change(AgentTicket(viewer, number), actor) as absorbed:
+                _check(absorbed.ticket, survivor.ticket)
+                source, target = absorbed.ticket, survivor.ticket
+                # The absorbed ticket's first message lives on the ticket row: it becomes a post of
+                # the survivor at its own time, so the thread reads in the order things happened.
+                await TimelineEntry.insert(TimelineEntry(
+                    ticket=target["id"], workspace=target["workspace"], kind="customer",
+                    author_name=source["customer_name"], body=source["text"], created_at=source["created_at"],
+                    data={"merged_from": source["number"], "subject": source["subject"]},
+                ))
+                await TimelineEntry.update({TimelineEntry.ticket: target["id"]}).where(
+                    TimelineEntry.ticket == source["id"])
+                await Attachment.update({Attachment.ticket: target["id"]}).where(Attachment.ticket == source["id"])
+                absorbed.set("merged_into", target["id"])
+                absorbed.move(Transition.MERGE)
+                absorbed.event("merged", {"into": target["number"]})
+            survivor.event("merged", {"from": source["number"]})
+            survivor.touch()
+    return survivor.ticket
+
+
+def _check(source: dict, target: dict) -> None:
+    if source["customer_email"] != target["customer_email"]:
+        raise Conflict(_("Only tickets of the same customer can be merged."))
+    if source["merged_into"] or target["merged_into"]:
+        raise Conflict(_("This ticket has been merged already."))
+    if target["status"] == Status.CLOSED:
+        raise Conflict(_("A closed ticket cannot take in another ticket."))
