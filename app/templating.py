@@ -92,6 +92,28 @@ def when(value: datetime | None) -> Markup:
     return Markup(f'<time datetime="{iso}" title="{iso}">{escape(timeago(value))}</time>')
 
 
+def post_header(entry: dict, agent_view: bool) -> Markup:
+    """A post's header: author, the agents' badge (internal note, customer), time, "edited"."""
+    badge = ""
+    if agent_view and entry["kind"] == "note":
+        badge = f' <span class="badge note">{escape(i18n.gettext("Internal note"))}</span>'
+    elif agent_view and entry["kind"] == "customer":
+        badge = f' <span class="badge">{escape(i18n.gettext("Customer"))}</span>'
+    edited = ""
+    if entry["edited_at"]:
+        edited = (f' <span class="badge edited" title="{escape(isoformat(entry["edited_at"]))}">'
+                  f'{escape(i18n.gettext("edited"))}</span>')
+    return Markup(f'<header><strong>{escape(entry["author_name"])}</strong>{badge} {when(entry["created_at"])}'
+                  f'{edited}</header>')
+
+
+def edit_link(entry_id: int, page_url: str) -> Markup:
+    """The "Edit" link under a post: the page with that post's form open (htmx swaps #ticket)."""
+    href = escape(f"{page_url}?edit={int(entry_id)}")
+    return Markup(f'<p class="edit-link"><a href="{href}#post-{int(entry_id)}" hx-get="{href}" hx-target="#ticket" '
+                  f'hx-swap="outerHTML">{escape(i18n.gettext("Edit"))}</a></p>')
+
+
 def field_error(errors: dict, name: str) -> Markup:
     """A form field's message, where tests and screen readers find it: id err-<name>."""
     message = errors.get(name) if errors else None
@@ -115,7 +137,7 @@ def build_environment() -> Environment:
     env.filters.update(
         timeago=timeago, isoformat=isoformat, status_label=status_label, status_slug=status_slug,
         priority_label=priority_label, choices=choices, status_badge=status_badge, prio_badge=prio_badge,
-        when=when, event_text=event_text, field_error=field_error,
+        when=when, event_text=event_text, field_error=field_error, post_header=post_header, edit_link=edit_link,
     )
     env.globals.update(PRIORITIES=PRIORITIES)
     # The macro files, loaded once: `{{ forms.field(...) }}`, `{{ ui.pager(...) }}`,

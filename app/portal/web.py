@@ -26,7 +26,7 @@ from app.web.captcha import Captchas
 from app.web.dependencies import Injected
 from app.web.files import download as file_download
 from app.web.files import read_upload
-from app.web.params import Form, Id, Multipart, OptionalText, PathText, Text
+from app.web.params import EntryId, Form, Id, Multipart, OptionalText, PathText, Text
 from app.web.render import is_htmx, render
 from app.workspaces.service import get_by_key
 
@@ -128,6 +128,8 @@ async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, link
             "permalink": links.permalink(workspace["key"], ticket["hash"]),
             "entries": entries,
             "editable": set() if closed or awaiting else editable_messages(entries),
+            "editing": None,
+            "post_draft": None,
             "edit_post_url": lambda entry_id: request.app.route_reverse(
                 "portal.edit_post", workspace_key=workspace["key"], ticket_hash=ticket["hash"], entry_id=entry_id),
             "attachments": await queries.attachments(ticket["id"], for_customer=True),
@@ -143,7 +145,7 @@ async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, link
 
 @get("/{workspace_key:str}/ticket/show/{ticket_hash:str}", name="portal.ticket", cache_control=NO_STORE)
 async def show_ticket(request: Request, workspace: Injected[dict], ticket_hash: PathText, services: Injected[Services],
-                      confirmation: OptionalText = None) -> Template:
+                      confirmation: OptionalText = None, edit: EntryId = None) -> Template:
     links = services.links
     notice = None
     if confirmation:
@@ -152,7 +154,7 @@ async def show_ticket(request: Request, workspace: Injected[dict], ticket_hash: 
                 notice = _("Thank you, your e-mail address is confirmed. Our team will get back to you.")
         except Forbidden as exc:
             return await _ticket_page(request, workspace, ticket_hash, links, 403, notice_error=exc.message)
-    return await _ticket_page(request, workspace, ticket_hash, links, notice=notice)
+    return await _ticket_page(request, workspace, ticket_hash, links, notice=notice, editing=edit)
 
 
 def editable_messages(entries: list[dict]) -> set[int]:
@@ -220,7 +222,9 @@ async def edit_post(request: Request, workspace: Injected[dict], ticket_hash: Pa
         await service.edit_customer_post(workspace, ticket_hash, entry_id, new)
     except ValidationFailed as exc:
         errors = {f"post-{entry_id}": exc.errors.get("text", exc.message)}
-        return await _ticket_page(request, workspace, ticket_hash, links, 422, errors=errors)
+        text = data.get("text") if isinstance(data.get("text"), str) else ""
+        return await _ticket_page(request, workspace, ticket_hash, links, 422, errors=errors, editing=entry_id,
+                                  post_draft=text)
     except (Conflict, Forbidden, RateLimited) as exc:
         return await _ticket_page(request, workspace, ticket_hash, links, exc.status_code, notice_error=exc.message)
     return await _after_post(request, workspace, ticket_hash, links, _("Your message has been updated."))

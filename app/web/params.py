@@ -14,6 +14,7 @@ MAX_ID = 10**MAX_DIGITS - 1
 MAX_PAGE = 100_000
 
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+EntryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]  # an optional id in the query (?edit=)
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=MAX_PAGE)]
 Text = Annotated[str, QueryParameter(max_length=1000)]  # a query value (search box, token in a link)
 OptionalText = Annotated[str | None, QueryParameter(max_length=1000)]
@@ -21,4 +22,4 @@ PathText = Annotated[str, PathParameter(max_length=200)]
 Form = URLEncodedBody[dict[str, Any]]
 Multipart = MultipartBody[dict[str, Any]]
 
-__all__ = ["MAX_ID", "MAX_PAGE", "Form", "Id", "Multipart", "OptionalText", "PageNumber", "PathText", "Text"]
+__all__ = ["MAX_ID", "MAX_PAGE", "EntryId", "Form", "Id", "Multipart", "OptionalText", "PageNumber", "PathText", "Text"]

@@ -184,3 +184,21 @@ async def test_service_refuses_a_status_that_cannot_be_set_and_more_than_the_lim
         await service.bulk_change(viewer, BulkChange(tuple(range(1, 102)), BulkAction.PRIO, 2))
     result = await service.bulk_change(viewer, BulkChange((2, 1), BulkAction.PRIO, 3))
     assert result.changed == [2, 1] and result.refused == []
+
+
+async def test_bulk_picker_offers_available_agents_and_the_filter_everyone(person: Person):
+    from app.accounts.service import create_agent_confirmed
+
+    d = await desk()
+    ivy = await create_agent_confirmed(d.workspace["id"], email="ivy@acme.test", first_name="Ivy", last_name="Gone",
+                                       password="whatever1")
+    await Agent.update({Agent.active: False}).where(Agent.id == ivy["id"])
+    await Agent.update({Agent.on_vacation: True}).where(Agent.id == d.bob["id"])
+    await login(person)
+    page = soup(await person.page("/tickets"))
+    bulk = {o["value"]: o for o in page.select("#bulk-form select[name=assign] option")}
+    assert bulk[str(d.bob["id"])].has_attr("disabled") and "(vacation)" in bulk[str(d.bob["id"])].get_text()
+    assert str(ivy["id"]) not in bulk and not bulk[str(d.ann["id"])].has_attr("disabled")
+    assert bulk[""].get_text() == "Nobody"
+    wanted = {o["value"] for o in page.select("#list-filters select[name=assignee] option")}
+    assert {"", "nobody", str(d.ann["id"]), str(d.bob["id"]), str(ivy["id"])} == wanted

@@ -110,14 +110,19 @@ async def test_agent_edits_own_reply(person: Person):
     await _post(person, 1, "/reply", {"text": "Helo"})
     reply = await TimelineEntry.select(TimelineEntry.id).where(TimelineEntry.kind == "reply").first()
     page = soup(await person.page("/tickets/1"))
-    form = page.select_one(f"#post-{reply['id']} .edit-post form")
-    assert form is not None and form["action"] == f"/tickets/1/posts/{reply['id']}"
+    link = page.select_one(f"#post-{reply['id']} .edit-link a")
+    assert link["href"] == f"/tickets/1?edit={reply['id']}#post-{reply['id']}" and not page.select("form.edit-post")
+    opened = soup(await person.page(f"/tickets/1?edit={reply['id']}", headers=HTMX))
+    form = opened.select_one(f"#post-{reply['id']} form.edit-post")
+    assert form["action"] == f"/tickets/1/posts/{reply['id']}" and form.textarea.get_text() == "Helo"
     response = await _post(person, 1, f"/posts/{reply['id']}", {"text": "Hello"})
     post = soup(response.text).select_one(f"#post-{reply['id']}")
     assert post.select_one(".text").get_text() == "Hello" and post.select_one(".badge.edited")
     assert "Helo" in post.select_one(".revisions").get_text()
     empty = await _post(person, 1, f"/posts/{reply['id']}", {"text": " "})
     assert empty.status_code == 422 and field_error(empty.text, f"post-{reply['id']}")
+    assert soup(empty.text).select_one(f"#post-{reply['id']} form.edit-post") is not None  # still open
+    assert (await person.client.get("/tickets/1?edit=abc")).status_code == 400
 
 
 async def test_customer_edits_a_message_until_answered(person: Person):
@@ -127,13 +132,15 @@ async def test_customer_edits_a_message_until_answered(person: Person):
     await customer.submit(url, f"{url}/reply", {"text": "It is the HP"})
     message = await TimelineEntry.select(TimelineEntry.id).where(TimelineEntry.kind == "customer").first()
     page = soup(await customer.page(url))
-    assert page.select_one(f"#post-{message['id']} .edit-post") is not None
+    assert page.select_one(f"#post-{message['id']} .edit-link a") is not None
+    opened = soup(await customer.page(f"{url}?edit={message['id']}"))
+    assert opened.select_one(f"#post-{message['id']} form.edit-post textarea").get_text() == "It is the HP"
     response = await customer.submit(url, f"{url}/posts/{message['id']}", {"text": "It is the Canon"},
                                      headers=HTMX)
     assert "It is the Canon" in soup(response.text).select_one(f"#post-{message['id']} .text").get_text()
     await _post(person, 1, "/reply", {"text": "Canon noted."})
     page = soup(await customer.page(url))
-    assert page.select_one(f"#post-{message['id']} .edit-post") is None
+    assert page.select_one(f"#post-{message['id']} .edit-link") is None
     late = await customer.submit(url, f"{url}/posts/{message['id']}", {"text": "Changed"}, headers=HTMX)
     assert late.status_code == 409
 

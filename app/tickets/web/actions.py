@@ -106,7 +106,8 @@ async def edit_post(request: Request, viewer: Injected[Viewer], number: Id, entr
         await service.edit_agent_post(viewer, number, entry_id, Reply.from_form(data, label=_("Message")))
     except ValidationFailed as exc:
         errors = {f"post-{entry_id}": exc.errors.get("text", exc.message)}
-        return await ticket_page(request, viewer, number, 422, errors=errors)
+        return await ticket_page(request, viewer, number, 422, errors=errors, editing=entry_id,
+                                 post_draft=form_text(data, "text"))
     except Forbidden as exc:
         return await _refused(request, viewer, number, exc)
     return await after_change(request, viewer, number, _("Post updated."))

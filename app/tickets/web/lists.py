@@ -80,11 +80,13 @@ async def _list(request: Request, viewer: Viewer, services: Services, lq: ListQu
 async def _choices(viewer: Viewer) -> dict:
     """The filter form's and the bulk bar's options."""
     options = await queries.ticket_options(viewer.workspace_id)
-    agents = []
+    agents, assignable = [], []  # the filter lists everyone; the bulk bar whom a ticket can go to
     for agent in options["agents"]:
         name = full_name(agent["first_name"], agent["last_name"])
-        unavailable = agent["on_vacation"] or not agent["active"]
-        agents.append((agent["id"], _("%(name)s (vacation)", name=name) if agent["on_vacation"] else name, unavailable))
+        agents.append((agent["id"], name))
+        if agent["active"]:  # on vacation: shown, not selectable (the service refuses it anyway)
+            label = _("%(name)s (vacation)", name=name) if agent["on_vacation"] else name
+            assignable.append((agent["id"], label, bool(agent["on_vacation"])))
     return {
         "views": VIEWS,
         "status": [(int(s), s.label) for s in Status],
@@ -93,6 +95,7 @@ async def _choices(viewer: Viewer) -> dict:
         "type": [(t["id"], t["name"]) for t in options["types"]],
         "group": [(g["id"], g["name"]) for g in options["groups"]],
         "agents": agents,
+        "assignable": assignable,
         "tags": await list_rows.workspace_tags(viewer.workspace_id),
         "page_sizes": PAGE_SIZES,
         "sorts": SORTS,

@@ -27,7 +27,7 @@ from app.tickets.web.common import layout
 from app.web.dependencies import Injected
 from app.web.files import download as file_download
 from app.web.files import read_upload
-from app.web.params import Form, Id, Multipart
+from app.web.params import EntryId, Form, Id, Multipart
 from app.web.render import is_htmx, redirect, render
 from app.workspaces.service import get_by_id
 
@@ -92,9 +92,11 @@ async def ticket_page(request: Request, viewer: Viewer, number: int, status_code
         "ticket": ticket,
         "entries": entries,
         "editable": editable_posts(entries, viewer),
+        "editing": None,  # the post whose edit form is open (?edit=<id>)
+        "post_draft": None,
         "edit_post_url": lambda entry_id: request.app.route_reverse("agent.edit_post", number=number,
                                                                     entry_id=entry_id),
-        "tags": await queries.tags(ticket["id"]),
+        "tags": ticket["tags"],
         "attachments": await queries.attachments(ticket["id"], for_customer=False),
         "choices": _field_choices(ticket, await queries.ticket_options(viewer.workspace_id)),
         "permalink": links.current().permalink(workspace["key"], ticket["hash"]),
@@ -109,8 +111,10 @@ async def ticket_page(request: Request, viewer: Viewer, number: int, status_code
 
 
 @get("/tickets/{number:int}", name="agent.ticket")
-async def show_ticket(request: Request, viewer: Injected[Viewer], number: Id) -> Response:
-    return await ticket_page(request, viewer, number)
+async def show_ticket(request: Request, viewer: Injected[Viewer], number: Id, edit: EntryId = None) -> Response:
+    """The ticket page; `?edit=<post id>` opens that post's edit form (the "Edit" link, with or
+    without JavaScript)."""
+    return await ticket_page(request, viewer, number, editing=edit)
 
 
 async def after_change(request: Request, viewer: Viewer, number: int, notice: str) -> Response:
