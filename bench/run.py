@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from bench import lists as list_phases
 from bench import live
 from bench.report import RESULTS, TARGETS, flatten, log, print_table, summary
 from bench.seed import seed
@@ -28,8 +29,8 @@ REPO = Path(__file__).resolve().parent.parent
 PYZ = REPO / "build" / "helprealm.pyz"
 REQUIRED_APP_MODULES = ("app.search.indexer", "app.search.service", "app.mail.outbox")
 
-AGENT_PHASES = ("list", "ticket_page", "search_common", "search_rare", "reply", "dashboard")
-ALL_PHASES = (*AGENT_PHASES, "submit", "live")
+AGENT_PHASES = ("list", "ticket_page", "search_common", "search_rare", "reply", "dashboard", "list_filtered")
+ALL_PHASES = (*AGENT_PHASES, "submit", "live", "bulk")  # list_filtered and bulk: bench/lists.py
 
 def helprealm_cmd(config: str) -> list[str]:
     exe = Path(sys.executable).parent / "helprealm"
@@ -72,6 +73,7 @@ def agent_phases(seeded, args) -> dict[str, dict]:
                   "form": {"text": REPLY_TEXT}, "expect": "Reply sent to the customer.", "warmup": 10,
                   "serial": args.reply_requests, "requests": args.reply_requests, "concurrency": c,
                   "max_seconds": limit},
+        **list_phases.agent_phases(seeded, args),
     }
 
 
@@ -245,6 +247,7 @@ def main(argv=None) -> None:
         port = free_port()
         seeded = seed(work / "site", args.tickets, port=port, python_bin=Path(sys.executable), log=log)
         result["seed"] = seeded.to_dict()
+        result["seed"]["lists"] = list_phases.prepare(seeded)  # deadlines and tags for the list filters
         log(f"  common word {seeded.common_word!r} in {seeded.common_word_tickets} tickets, "
             f"rare word {seeded.rare_word!r} in {seeded.rare_word_tickets}")
 
@@ -265,6 +268,9 @@ def main(argv=None) -> None:
             log(f"Agent pages ({', '.join(agent_names)}), {args.rounds} round(s) ...")
             result["agent"] = measure_agent(server, seeded, args, agent_names, args.rounds)
             memory["after_agent"] = memory_mb(server)
+        if "bulk" in args.phases:
+            log("Bulk status change of 100 tickets ...")
+            result["bulk"] = list_phases.measure_bulk(server, seeded)
         if "submit" in args.phases:
             log(f"Ticket submission: {args.clients} clients, {args.warmup:g} s warm-up + {args.duration:g} s ...")
             result["submit"] = measure_submit(server, seeded, args)
@@ -331,6 +337,7 @@ def main(argv=None) -> None:
                 f" ({result['total_seconds']:.0f} s; agent figures: medians of {args.rounds} round(s))",
                 clients=args.clients, concurrency=args.concurrency, notes=notes)
     live.print_figures(result["figures"])
+    list_phases.report(result, log)
     log(f"Written {paths[0]}")
     if keep:
         log(f"Kept {work}")

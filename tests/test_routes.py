@@ -43,6 +43,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "agent.home"): (303, 303, 303, 303),
     ("GET", "agent.dashboard"): (303, 303, 200, 200),
     ("GET", "agent.tickets"): (303, 303, 200, 200),
+    ("POST", "agent.tickets.bulk"): (303, 303, 422, 422),  # nothing selected
     ("GET", "agent.ticket"): (303, 303, 200, 200),
     ("POST", "agent.reply"): (303, 303, 422, 422),
     ("POST", "agent.note"): (303, 303, 422, 422),

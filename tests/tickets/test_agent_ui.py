@@ -46,7 +46,7 @@ async def test_ticket_list_page_and_rows_fragment(person: Person):
     assert [r["data-ticket"] for r in rows[:2]] == ["30", "29"]  # newest activity first
     assert "Showing 1 to 25 of 30 entries" in full.select_one(".pager").get_text()
     next_link = full.select_one(".pager a[rel=next]")
-    assert next_link["href"] == "/tickets?scope=groups&page=2"  # works without JavaScript too
+    assert next_link["href"] == "/tickets?view=groups&page=2"  # works without JavaScript too
 
     fragment_html = await person.page(next_link["hx-get"], headers=HTMX)
     fragment = soup(fragment_html)

@@ -14,6 +14,8 @@ outbox mail in that transaction; the search index hears about it after the commi
 from app.tickets.service.annotations import save_notes, set_tags
 from app.tickets.service.assignment import assign, release, take
 from app.tickets.service.attachments import add_agent_attachment, add_customer_attachment, delete_attachment
+from app.tickets.service.bulk import MAX_TICKETS as MAX_BULK_TICKETS  # bulk changes (the list's bulk bar)
+from app.tickets.service.bulk import BulkAction, BulkChange, BulkResult, bulk_change
 from app.tickets.service.conversation import add_note, agent_reply, customer_reply
 from app.tickets.service.fields import update_fields
 from app.tickets.service.intake import Created, confirm_ticket, create_for_customer, create_ticket
@@ -23,14 +25,19 @@ from app.tickets.service.unit import CUSTOMER, SYSTEM, Actor
 
 __all__ = [
     "CUSTOMER",
+    "MAX_BULK_TICKETS",
     "SYSTEM",
     "Actor",
+    "BulkAction",
+    "BulkChange",
+    "BulkResult",
     "Created",
     "add_agent_attachment",
     "add_customer_attachment",
     "add_note",
     "agent_reply",
     "assign",
+    "bulk_change",
     "confirm_ticket",
     "create_for_customer",
     "create_ticket",
