@@ -14,7 +14,9 @@ import os
 import re
 from importlib import resources
 
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.table import Table
 
 from app.db import ENGINE
 
@@ -62,3 +64,16 @@ async def migrate() -> str:
     if not response.success:
         raise MigrationFailed(response.message or out.getvalue())
     return out.getvalue()
+
+
+def sql_migration(migration_id: str, description: str, statements: tuple[str, ...]) -> MigrationManager:
+    """A migration written as SQL (indexes, columns Piccolo cannot express): the statements run in
+    order, in the migration's transaction. Each migration module's `forwards()` returns this."""
+    manager = MigrationManager(migration_id=migration_id, app_name=APP_NAME, description=description)
+
+    async def run() -> None:
+        for sql in statements:
+            await Table.raw(sql)
+
+    manager.add_raw(run)
+    return manager

@@ -1,7 +1,6 @@
 """Multi-column indexes, which Piccolo columns cannot express."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from app.migrate import sql_migration
 
 ID = "2026-11-23T06:00:00:000000"
 VERSION = "1.38.0"
@@ -17,11 +16,4 @@ STATEMENTS = (
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="helprealm", description=DESCRIPTION)
-
-    async def create_indexes():
-        for sql in STATEMENTS:
-            await Table.raw(sql)
-
-    manager.add_raw(create_indexes)
-    return manager
+    return sql_migration(ID, DESCRIPTION, STATEMENTS)

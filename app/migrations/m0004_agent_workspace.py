@@ -4,8 +4,7 @@ Written as SQL (like m0002): the statements say exactly what SQLite gets, in the
 Piccolo declares for these columns (its converters read DATE and TIMESTAMPTZ by those names).
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from app.migrate import sql_migration
 
 ID = "2026-11-24T04:00:00:000000"
 VERSION = "1.38.0"
@@ -37,11 +36,4 @@ STATEMENTS = (
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="helprealm", description=DESCRIPTION)
-
-    async def create():
-        for sql in STATEMENTS:
-            await Table.raw(sql)
-
-    manager.add_raw(create)
-    return manager
+    return sql_migration(ID, DESCRIPTION, STATEMENTS)

@@ -11,8 +11,7 @@ ticket an agent may see.
   4 ms → 0.1 ms for 10,000 tickets.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from app.migrate import sql_migration
 
 ID = "2026-11-24T04:31:17:000000"
 VERSION = "1.38.0"
@@ -26,11 +25,4 @@ STATEMENTS = (
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="helprealm", description=DESCRIPTION)
-
-    async def create_indexes():
-        for sql in STATEMENTS:
-            await Table.raw(sql)
-
-    manager.add_raw(create_indexes)
-    return manager
+    return sql_migration(ID, DESCRIPTION, STATEMENTS)

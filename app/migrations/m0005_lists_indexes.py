@@ -18,8 +18,7 @@ Measured with all of them at 100,000 tickets (whole list query, rows + capped co
 workspace by a joined name (group, assignee, type) ~125 ms and by deadline descending ~90 ms.
 """
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.table import Table
+from app.migrate import sql_migration
 
 ID = "2026-11-24T05:00:00:108000"
 VERSION = "1.38.0"
@@ -39,11 +38,4 @@ STATEMENTS = (
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="helprealm", description=DESCRIPTION)
-
-    async def create_indexes():
-        for sql in STATEMENTS:
-            await Table.raw(sql)
-
-    manager.add_raw(create_indexes)
-    return manager
+    return sql_migration(ID, DESCRIPTION, STATEMENTS)

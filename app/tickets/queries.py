@@ -18,23 +18,9 @@ from app.cache import TTLCache
 from app.errors import NotFound
 from app.i18n import _
 from app.tickets.refs import TicketRef, load
-from app.tickets.scopes import TicketScope, visible_to
+from app.tickets.scopes import visible_to
 from app.tickets.tables import Attachment, Ticket, TicketTag, TicketType, TimelineEntry
 from app.validation import parse_int
-
-LIST_COLUMNS = (
-    Ticket.id,
-    Ticket.number,
-    Ticket.hash,
-    Ticket.subject,
-    Ticket.customer_name,
-    Ticket.status,
-    Ticket.prio,
-    Ticket.updated_at,
-    Ticket.group.name.as_alias("group_name"),
-    Ticket.assignee.first_name.as_alias("assignee_first"),
-    Ticket.assignee.last_name.as_alias("assignee_last"),
-)
 
 
 def pages_for(total: int, per_page: int) -> int:
@@ -61,32 +47,6 @@ class Page:
     @property
     def last(self) -> int:
         return min(self.total, self.page * self.per_page)
-
-
-async def list_tickets(scope: TicketScope, *, page: int = 1, per_page: int = 25, status: int | None = None) -> Page:
-    where = scope.sql_where()
-    if status is not None:
-        where.append(Ticket.status == status)
-    total = await Ticket.count().where(*where)
-    page = min(page, pages_for(total, per_page))
-    rows = await (
-        Ticket.select(*LIST_COLUMNS)
-        .where(*where)
-        .order_by(Ticket.updated_at, ascending=False)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return Page(rows=rows, total=total, page=page, per_page=per_page)
-
-
-async def rows_in_order(scope: TicketScope, ticket_ids: list[int]) -> list[dict]:
-    """List rows for search hits, in the hits' order. Scoped again here: the index may lag a
-    change of group or assignee by a moment, the database never does."""
-    if not ticket_ids:
-        return []
-    rows = await Ticket.select(*LIST_COLUMNS).where(*scope.sql_where(), Ticket.id.is_in(ticket_ids))
-    order = {ticket_id: i for i, ticket_id in enumerate(ticket_ids)}
-    return sorted(rows, key=lambda r: order[r["id"]])
 
 
 async def find_by_reference(viewer: Viewer, text: str) -> int | None:
