@@ -247,7 +247,8 @@ def main(argv=None) -> None:
         port = free_port()
         seeded = seed(work / "site", args.tickets, port=port, python_bin=Path(sys.executable), log=log)
         result["seed"] = seeded.to_dict()
-        result["seed"]["lists"] = list_phases.prepare(seeded)  # deadlines and tags for the list filters
+        if {"list_filtered", "bulk"} & set(args.phases):  # deadlines and tags for the list filters
+            result["seed"]["lists"] = list_phases.prepare(seeded)
         log(f"  common word {seeded.common_word!r} in {seeded.common_word_tickets} tickets, "
             f"rare word {seeded.rare_word!r} in {seeded.rare_word_tickets}")
 
