@@ -109,12 +109,15 @@ def _ticket_url(request: Request, workspace: dict, ticket_hash: str) -> str:
 
 
 async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, links: Links, status_code: int = 200,
-                       **context: Any) -> Template:
+                       editing: int | None = None, **context: Any) -> Template:
+    """The secret ticket page (or its #ticket fragment); `editing`: the message whose edit form is
+    open, if the customer may still edit it. `context` adds notices, errors and drafts."""
     ticket = await queries.ticket_page(CustomerTicket(workspace["id"], ticket_hash))
     context.setdefault("errors", {})
     entries = await queries.thread(ticket["id"], for_customer=True)
     closed = ticket["status"] == Status.CLOSED
     awaiting = ticket["status"] == Status.AWAITING_CONFIRMATION
+    editable = set() if closed or awaiting or ticket["merged_into"] else editable_messages(entries)
     merged_into = None
     if ticket["merged_into_hash"]:
         merged_into = {"number": ticket["merged_into_number"],
@@ -127,8 +130,8 @@ async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, link
             "ticket": ticket,
             "permalink": links.permalink(workspace["key"], ticket["hash"]),
             "entries": entries,
-            "editable": set() if closed or awaiting else editable_messages(entries),
-            "editing": None,
+            "editable": editable,
+            "editing": editing if editing in editable else None,  # ?edit= opens only what may be edited
             "post_draft": None,
             "edit_post_url": lambda entry_id: request.app.route_reverse(
                 "portal.edit_post", workspace_key=workspace["key"], ticket_hash=ticket["hash"], entry_id=entry_id),
@@ -163,7 +166,7 @@ def editable_messages(entries: list[dict]) -> set[int]:
     for entry in entries:
         if entry["kind"] == "reply":
             break
-        if entry["kind"] == "customer":
+        if entry["kind"] == "customer" and not (entry["data"] or {}).get("merged_from"):
             editable.add(entry["id"])
     return editable
 

@@ -125,8 +125,14 @@ class FieldChanges:
 
     @classmethod
     def from_form(cls, data: Mapping) -> FieldChanges:
-        """Fields the form did not send stay unchanged; an empty assignee releases the ticket."""
+        """Fields the form did not send stay unchanged; an empty assignee releases the ticket.
+
+        The ticket page's form sends every field, and beside each the value it showed
+        (`was_<field>`): a field sent back as it was shown is left alone, so a page opened before
+        someone else changed the ticket changes only what its user changed, never back."""
         errors = FieldErrors()
+        data = {field: value for field, value in data.items()
+                if not (f"was_{field}" in data and form_text(data, f"was_{field}") == form_text(data, field))}
 
         def number(field: str) -> int | _Unchanged:
             if field not in data:

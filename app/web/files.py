@@ -14,7 +14,7 @@ from pathlib import Path
 from litestar.datastructures import UploadFile
 from litestar.response import File
 
-from app.errors import ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.i18n import _
 
 
@@ -27,6 +27,10 @@ async def read_upload(data: Mapping, field: str = "file") -> tuple[str, str, byt
 
 
 def download(path: Path, filename: str) -> File:
+    """The stored file as a download. A file removed meanwhile (its row was deleted after the
+    caller read it) is "not found", not an error."""
+    if not path.is_file():
+        raise NotFound(_("No such file."))
     return File(
         path=path,
         filename=filename,

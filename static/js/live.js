@@ -43,10 +43,12 @@
   }
 
   function kept(ticket) {
-    // Text the agent typed (or that the server gave back as a draft) and the version it answers.
+    // Text the agent typed (or, in the reply box, that the server gave back as a draft) and the
+    // version it answers. A field the agent did not touch takes the new value: otherwise a reload
+    // would put back the old ticket notes or subject over someone else's change.
     const values = new Map();
     ticket.querySelectorAll("textarea[name], input[type=text][name]").forEach((field) => {
-      if (field.value && field.value !== field.defaultValue || field.tagName === "TEXTAREA" && field.value) {
+      if (field.value !== field.defaultValue || (field.value && field.closest("form.reply"))) {
         values.set(key(field), field.value);
         field.form?.querySelectorAll("[data-live-keep]").forEach((k) => values.set(key(k), k.value));
       }

@@ -145,7 +145,7 @@ async def test_merge_moves_posts_and_files_and_closes_the_absorbed(desk, setting
         TimelineEntry.ticket == first["id"], TimelineEntry.kind != "event").order_by(TimelineEntry.created_at)
     assert [(p["kind"], p["body"]) for p in posts] == [("customer", "Still stuck"), ("reply", "We are on it.")]
     assert await Attachment.count().where(Attachment.ticket == first["id"]) == 1
-    assert await _events(second["id"]) == ["merged", "status"]
+    assert await _events(second["id"]) == ["created", "status", "attachment", "merged", "status"]  # they stay
     assert "merged" in await _events(first["id"])
     with pytest.raises(Conflict):
         await tickets.merge(ann, 2, 1)  # already merged

@@ -11,7 +11,7 @@ outbox mail in that transaction; the search index hears about it after the commi
 
 # The intents are the package's API. The change unit (unit.py) is how intents are written, not
 # something handlers use: a new kind of change is a new intent here.
-from app.tickets.service.annotations import save_notes, set_tags
+from app.tickets.service.annotations import change_tags, save_notes, set_tags
 from app.tickets.service.assignment import assign, release, take
 from app.tickets.service.attachments import add_agent_attachment, add_customer_attachment, delete_attachment
 from app.tickets.service.bulk import MAX_TICKETS as MAX_BULK_TICKETS  # bulk changes (the list's bulk bar)
@@ -38,6 +38,7 @@ __all__ = [
     "agent_reply",
     "assign",
     "bulk_change",
+    "change_tags",
     "confirm_ticket",
     "create_for_customer",
     "create_ticket",

@@ -37,10 +37,18 @@ async def assign_step(c: Change, agent_id: int) -> str | None:
     return None
 
 
-def release_step(c: Change) -> None:
-    """Nobody works the ticket any more."""
+def release_step(c: Change) -> str | None:
+    """Nobody works the ticket any more; the error message if the actor may not let it go: only
+    the assignee or a superadmin releases a ticket (through "Release", the fields form or a bulk
+    change alike)."""
+    assignee, viewer = c.ticket["assignee"], c.actor.viewer
+    if assignee is None:
+        return None
+    if viewer is not None and assignee != viewer.agent_id and not viewer.superadmin:
+        return _("Only the agent working on this ticket can release it.")
     if c.set("assignee", None):
         c.move(Transition.RELEASE)
+    return None
 
 
 async def assign(viewer: Viewer, number: int, agent_id: int) -> dict:
@@ -61,7 +69,6 @@ async def release(viewer: Viewer, number: int) -> dict:
     async with change(AgentTicket(viewer, number), Actor.agent(viewer)) as c:
         if c.ticket["assignee"] is None:
             return c.ticket
-        if c.ticket["assignee"] != viewer.agent_id and not viewer.superadmin:
-            raise Forbidden(_("Only the agent working on this ticket can release it."))
-        release_step(c)
+        if error := release_step(c):
+            raise Forbidden(error)
     return c.ticket

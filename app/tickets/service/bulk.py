@@ -93,8 +93,7 @@ async def _apply(c: Change, bulk: BulkChange) -> str | None:
     """The field step for the action; its error message, if the ticket refuses it."""
     if bulk.action is BulkAction.ASSIGN:
         if bulk.value is None:
-            release_step(c)
-            return None
+            return release_step(c)
         return await assign_step(c, bulk.value)
     if bulk.action is BulkAction.GROUP:
         return await group_step(c, bulk.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from app.accounts.tables import Agent
@@ -84,8 +85,18 @@ def version(entries: list[dict]) -> int:
     return max((entry["id"] for entry in entries), default=0)
 
 
+# Newer than version `seen`: written after it, or edited after it was written (the customer
+# corrected the message the agent is answering).
+_CUSTOMER_MESSAGES_AFTER = """
+SELECT * FROM timeline_entry WHERE ticket = {} AND kind = 'customer'
+  AND (id > {} OR edited_at > (SELECT created_at FROM timeline_entry WHERE id = {} AND ticket = {}))
+ORDER BY id DESC
+"""
+
+
 async def _customer_messages_after(ticket_id: int, seen: int) -> list[dict]:
     """Customer messages newer than version `seen`, newest first (as the thread shows them)."""
-    return await (TimelineEntry.select()
-                  .where(TimelineEntry.ticket == ticket_id, TimelineEntry.kind == "customer", TimelineEntry.id > seen)
-                  .order_by(TimelineEntry.id, ascending=False).output(load_json=True))
+    rows = await TimelineEntry.raw(_CUSTOMER_MESSAGES_AFTER, ticket_id, seen, seen, ticket_id)
+    for row in rows:
+        row["data"] = json.loads(row["data"]) if isinstance(row["data"], str) else (row["data"] or {})
+    return rows

@@ -85,10 +85,10 @@ async def update_fields(viewer: Viewer, number: int, changes: FieldChanges) -> d
             c.set("subject", changes.subject)
         if changes.deadline is not UNCHANGED:
             c.set("deadline", changes.deadline)
-        if changes.assignee is None:
-            release_step(c)
-        elif changes.assignee is not UNCHANGED and (error := await assign_step(c, changes.assignee)):
-            errors["assignee"] = error
+        if changes.assignee is not UNCHANGED:
+            refused = release_step(c) if changes.assignee is None else await assign_step(c, changes.assignee)
+            if refused:
+                errors["assignee"] = refused
         # A status picked by hand wins over the move an assignment implies.
         if changes.status is not UNCHANGED and (error := status_step(c, changes.status)):
             errors["status"] = error

@@ -14,9 +14,10 @@ from app.errors import Conflict, NotFound
 from app.i18n import _
 from app.tickets.refs import AgentTicket
 from app.tickets.scopes import visible_to
+from app.tickets.service.annotations import NOTES_MAX
 from app.tickets.service.unit import Actor, change
 from app.tickets.status import Status, Transition
-from app.tickets.tables import Attachment, Ticket, TimelineEntry
+from app.tickets.tables import Attachment, Ticket, TicketTag, TimelineEntry
 
 if TYPE_CHECKING:
     from app.accounts.viewer import Viewer
@@ -35,7 +36,7 @@ async def merge_candidates(viewer: Viewer, number: int) -> list[dict]:
         *visible_to(viewer).sql_where(),
         Ticket.customer_email == ticket["customer_email"],
         Ticket.id != ticket["id"],
-        Ticket.status != int(Status.CLOSED),
+        Ticket.status.not_in([int(Status.CLOSED), int(Status.AWAITING_CONFIRMATION)]),
         Ticket.merged_into.is_null(),
     ).order_by(Ticket.updated_at, ascending=False).limit(MERGEABLE_LIMIT)
 
@@ -57,15 +58,34 @@ async def merge(viewer: Viewer, number: int, into_number: int) -> dict:
                     author_name=source["customer_name"], body=source["text"], created_at=source["created_at"],
                     data={"merged_from": source["number"], "subject": source["subject"]},
                 ))
+                # The conversation moves; the absorbed ticket's own events (its status moves,
+                # assignments) stay with it: they did not happen to the survivor.
                 await TimelineEntry.update({TimelineEntry.ticket: target["id"]}).where(
-                    TimelineEntry.ticket == source["id"])
+                    TimelineEntry.ticket == source["id"], TimelineEntry.kind != "event")
                 await Attachment.update({Attachment.ticket: target["id"]}).where(Attachment.ticket == source["id"])
+                await _carry_over_tags(source, target)
+                if source["notes"].strip():
+                    notes = "\n\n".join(n for n in (target["notes"].strip(),
+                                                      f"#{source['number']}: {source['notes'].strip()}") if n)
+                    survivor.set("notes", notes[:NOTES_MAX])
                 absorbed.set("merged_into", target["id"])
                 absorbed.move(Transition.MERGE)
                 absorbed.event("merged", {"into": target["number"]})
             survivor.event("merged", {"from": source["number"]})
             survivor.touch()
     return survivor.ticket
+
+
+async def _carry_over_tags(source: dict, target: dict) -> None:
+    """The survivor gets the absorbed ticket's tags it does not have yet (compared ignoring case)."""
+    rows = await TicketTag.select(TicketTag.ticket, TicketTag.name).where(
+        TicketTag.ticket.is_in([source["id"], target["id"]]))
+    present = {row["name"].casefold() for row in rows if row["ticket"] == target["id"]}
+    missing = {row["name"].casefold(): row["name"] for row in rows
+               if row["ticket"] == source["id"] and row["name"].casefold() not in present}
+    if missing:
+        await TicketTag.insert(*[TicketTag(workspace=target["workspace"], ticket=target["id"], name=name)
+                                 for name in missing.values()])
 
 
 def _check(source: dict, target: dict) -> None:
@@ -75,3 +95,5 @@ def _check(source: dict, target: dict) -> None:
         raise Conflict(_("This ticket has been merged already."))
     if target["status"] == Status.CLOSED:
         raise Conflict(_("A closed ticket cannot take in another ticket."))
+    if Status.AWAITING_CONFIRMATION in (source["status"], target["status"]):
+        raise Conflict(_("A ticket whose customer has not confirmed their address yet cannot be merged."))

@@ -55,9 +55,15 @@ async def edit_agent_post(viewer: Viewer, number: int, entry_id: int, reply: Rep
 
 
 async def customer_may_edit(ticket_id: int, entry: dict) -> bool:
-    """A customer's message stays editable until an agent has replied after it."""
+    """A customer's message stays editable until an agent has replied after it (by time: a merge
+    brings older messages in with new ids). A first message merged in from another ticket was
+    that ticket's question: it stays as it was."""
+    if (entry.get("data") or {}).get("merged_from"):
+        return False
     answered = await TimelineEntry.exists().where(
-        TimelineEntry.ticket == ticket_id, TimelineEntry.kind == "reply", TimelineEntry.id > entry["id"]
+        TimelineEntry.ticket == ticket_id, TimelineEntry.kind == "reply",
+        (TimelineEntry.created_at > entry["created_at"])
+        | ((TimelineEntry.created_at == entry["created_at"]) & (TimelineEntry.id > entry["id"])),
     )
     return not answered
 

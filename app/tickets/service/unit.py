@@ -33,6 +33,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from app import clock, db
+from app.errors import Conflict
+from app.i18n import _
 from app.live import events as live_events
 from app.search import events as search_events
 from app.tickets import refs, status
@@ -189,7 +191,10 @@ class Change:
 async def change(ref: refs.TicketRef, actor: Actor) -> AsyncIterator[Change]:
     """Load the ticket `ref` names, within its scope, and write the change when the block ends."""
     async with db.write():
-        unit = Change(await refs.load(ref), actor)
+        ticket = await refs.load(ref)
+        if ticket["merged_into"] is not None:  # it lives on in the surviving ticket; nothing changes here
+            raise Conflict(_("This ticket has been merged into another ticket; please continue there."))
+        unit = Change(ticket, actor)
         yield unit
         await unit.flush()
 

@@ -49,12 +49,10 @@ async def release(request: Request, viewer: Injected[Viewer], number: Id) -> Res
 
 @post("/tickets/{number:int}/tags", name="agent.tags")
 async def tags(request: Request, viewer: Injected[Viewer], number: Id, data: Form) -> Response:
-    """The tag chips: `tags` holds the current ones, `add` what was typed, `remove` a chip's ×."""
+    """The tag chips: `add` what was typed (comma-separated), `remove` a chip's ×."""
     try:
-        current = parse_tags(form_text(data, "tags"))
-        remove = form_text(data, "remove").casefold()
-        wanted = parse_tags(", ".join([t for t in current if t.casefold() != remove] + [form_text(data, "add")]))
-        await service.set_tags(viewer, number, wanted)
+        remove = [form_text(data, "remove")] if form_text(data, "remove").strip() else []
+        await service.change_tags(viewer, number, parse_tags(form_text(data, "add")), remove)
     except ValidationFailed as exc:
         return await _refused(request, viewer, number, exc)
     return await after_change(request, viewer, number, _("Tags saved."))

@@ -13,6 +13,7 @@ from app.errors import ValidationFailed
 from app.i18n import _
 from app.tickets import queries, service
 from app.tickets.inputs import Channel, NewTicket
+from app.tickets.scopes import visible_to
 from app.tickets.web.common import layout
 from app.tickets.web.ticket import agent_choices
 from app.validation import FieldErrors, form_text
@@ -54,7 +55,10 @@ async def create_ticket(request: Request, viewer: Injected[Viewer], data: Form) 
         created = await service.create_for_customer(viewer, new, group_id, assignee)
     except ValidationFailed as exc:
         return await _form(request, viewer, 422, values=values, errors=exc.errors)
-    return redirect(request, request.app.route_reverse("agent.ticket", number=created.ticket["number"]))
+    number = created.ticket["number"]
+    if not visible_to(viewer).allows(created.ticket):  # opened for a group the agent is not in
+        return redirect(request, request.app.route_reverse("agent.tickets"))
+    return redirect(request, request.app.route_reverse("agent.ticket", number=number))
 
 
 ROUTES = [new_ticket_form, create_ticket]

@@ -7,6 +7,7 @@ agent may not see answers 404 like one that does not exist.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -25,7 +26,7 @@ from app.tickets.refs import AgentTicket
 from app.tickets.service.conversation import version
 from app.tickets.status import MANUAL_STATUSES, PRIORITIES, Status
 from app.tickets.web.common import layout
-from app.validation import parse_int
+from app.validation import form_text, parse_int
 from app.web.dependencies import Injected
 from app.web.files import download as file_download
 from app.web.files import read_upload
@@ -76,15 +77,26 @@ def _field_choices(ticket: dict, options: dict) -> dict[str, list[tuple]]:
     }
 
 
+def is_overdue(ticket: dict, today: date) -> bool:
+    """The deadline has passed and the ticket is not done (judged in UTC until workspaces have a
+    time zone; the overdue list and the dashboard card count the same way)."""
+    done = (Status.CLOSED, Status.RESOLVED)
+    return ticket["deadline"] is not None and ticket["deadline"] < today and ticket["status"] not in done
+
+
 def editable_posts(entries: list[dict], viewer: Viewer) -> set[int]:
     """The viewer's own replies and notes: what the thread offers to edit."""
     return {e["id"] for e in entries if e["kind"] in ("reply", "note") and e["author_agent"] == viewer.agent_id}
 
 
 async def ticket_page(request: Request, viewer: Viewer, number: int, status_code: int = 200,
-                      **extra: Any) -> Response:
+                      edit_request: int | None = None, **extra: Any) -> Response:
     """The ticket page, or for HTMX its #ticket fragment (every change on the page swaps it). An
-    absorbed ticket lives on in the one it was merged into: its page leads there."""
+    absorbed ticket lives on in the one it was merged into: its page leads there.
+
+    `edit_request`: the post whose edit form to open (if it is the viewer's). `extra` adds to the
+    context what a refused change shows: `errors`, `notice`/`notice_error`, the reply `draft`,
+    `held` (a reply held by the optimistic check), `editing` and `post_draft` (a refused edit)."""
     ticket = await queries.ticket_page(AgentTicket(viewer, number))
     if ticket["merged_into_number"] is not None:
         return redirect(request, request.app.route_reverse("agent.ticket", number=ticket["merged_into_number"]))
@@ -94,7 +106,7 @@ async def ticket_page(request: Request, viewer: Viewer, number: int, status_code
         "ticket": ticket,
         "entries": entries,
         "editable": editable_posts(entries, viewer),
-        "editing": None,  # the post whose edit form is open (?edit=<id>)
+        "editing": None,  # the post whose edit form is open (?edit=<id>), set just below
         "post_draft": None,
         "edit_post_url": lambda entry_id: request.app.route_reverse("agent.edit_post", number=number,
                                                                     entry_id=entry_id),
@@ -104,10 +116,12 @@ async def ticket_page(request: Request, viewer: Viewer, number: int, status_code
         "choices": _field_choices(ticket, await queries.ticket_options(viewer.workspace_id)),
         "permalink": links.current().permalink(workspace["key"], ticket["hash"]),
         "viewer": viewer,
-        "today": clock.now().date(),  # "overdue" is judged in UTC until workspaces have a time zone
+        "overdue": is_overdue(ticket, clock.now().date()),
         "errors": {},
         **extra,
     }
+    if edit_request in context["editable"]:
+        context["editing"] = edit_request
     if not is_htmx(request):
         context.update(await layout(viewer))
     return render(request, "tickets/show.html", context, fragment="tickets/_ticket.html", status_code=status_code)
@@ -117,7 +131,7 @@ async def ticket_page(request: Request, viewer: Viewer, number: int, status_code
 async def show_ticket(request: Request, viewer: Injected[Viewer], number: Id, edit: EntryId = None) -> Response:
     """The ticket page; `?edit=<post id>` opens that post's edit form (the "Edit" link, with or
     without JavaScript)."""
-    return await ticket_page(request, viewer, number, editing=edit)
+    return await ticket_page(request, viewer, number, edit_request=edit)
 
 
 async def after_change(request: Request, viewer: Viewer, number: int, notice: str) -> Response:
@@ -136,7 +150,7 @@ async def after_change(request: Request, viewer: Viewer, number: int, notice: st
 async def reply(request: Request, viewer: Injected[Viewer], number: Id, data: Form) -> Response:
     try:
         message = Reply.from_form(data, label=_("Message"))
-        await service.agent_reply(viewer, number, message, seen=parse_int(data.get("seen")))
+        await service.agent_reply(viewer, number, message, seen=parse_int(form_text(data, "seen")))
     except ValidationFailed as exc:
         return await ticket_page(request, viewer, number, 422, errors=exc.errors, draft=_draft(data))
     except Stale as exc:  # held: the page shows the new messages, the draft and "send anyway"
