@@ -96,9 +96,11 @@ async def ticket_stream(hub: Hub, presence: Presence, viewer: Viewer, ticket: di
 
 
 async def list_stream(hub: Hub, viewer: Viewer, scope: TicketScope, render_count: Callable[[int], str], *,
+                      recheck: Callable[[], Awaitable[bool]] | None = None,
                       heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[ServerSentEventMessage]:
     """Counts the distinct tickets in `scope` changed by someone else since the stream opened
-    and sends the rendered notice ("changed") each time the count grows."""
+    and sends the rendered notice ("changed") each time the count grows. `recheck()` runs at each
+    heartbeat; False (logged out everywhere, deactivated) ends the stream."""
     with hub.subscribe(viewer.workspace_id) as subscription:
         changed: set[int] = set()
         beat = _Beat(heartbeat)
@@ -106,6 +108,8 @@ async def list_stream(hub: Hub, viewer: Viewer, scope: TicketScope, render_count
         while True:
             event = await subscription.get(timeout=beat.wait())
             if beat.now():
+                if recheck is not None and not await recheck():
+                    return
                 yield _ping()
             if event is None:
                 continue

@@ -108,3 +108,28 @@ async def test_a_stream_beats_on_time_in_a_busy_workspace_and_ends_when_its_view
         with pytest.raises(StopAsyncIteration):
             await asyncio.wait_for(stream.__anext__(), 5)
     assert checks == [1, 1] and presence.ticket_count() == 0  # it left the ticket as it ended
+
+
+async def test_a_list_stream_ends_at_the_heartbeat_once_its_agent_is_logged_out():
+    from app import clock
+    from app.accounts.viewer import Viewer
+    from app.live.hub import Event
+    from app.live.streams import list_stream
+    from app.tickets.scopes import TicketScope
+
+    hub = InProcessHub()
+    viewer = Viewer(agent_id=1, workspace_id=1, name="Ann", email="ann@acme.test", superadmin=True, group_ids=())
+    checks = []
+
+    async def recheck() -> bool:
+        checks.append(1)
+        return False  # logged out (or deactivated) meanwhile
+
+    with clock.frozen() as frozen:
+        stream = list_stream(hub, viewer, TicketScope(1), str, recheck=recheck, heartbeat=20)
+        assert (await stream.__anext__()).comment == "open"
+        frozen.advance(seconds=21)
+        hub.publish(Event("changed", 1, 99))
+        with pytest.raises(StopAsyncIteration):
+            await asyncio.wait_for(stream.__anext__(), 5)
+    assert checks == [1]

@@ -76,7 +76,13 @@ async def list_events(request: Request, viewer: Injected[Viewer], services: Inje
     def render(count: int) -> str:
         return template.render(count=count)
 
-    return _stream(list_stream(services.live.hub, viewer, scope, render))
+    session = request.scope.get("session")
+
+    async def still_allowed() -> bool:
+        """At each heartbeat: is the agent still logged in and active?"""
+        return await viewer_from_session(session if isinstance(session, dict) else None) is not None
+
+    return _stream(list_stream(services.live.hub, viewer, scope, render, recheck=still_allowed))
 
 
 @post("/tickets/{number:int}/typing", name="agent.typing", status_code=204)
