@@ -99,6 +99,9 @@ def post_header(entry: dict, agent_view: bool) -> Markup:
         badge = f' <span class="badge note">{escape(i18n.gettext("Internal note"))}</span>'
     elif agent_view and entry["kind"] == "customer":
         badge = f' <span class="badge">{escape(i18n.gettext("Customer"))}</span>'
+    merged = (entry["data"] or {}).get("merged_from")
+    if merged:  # moved here by a merge
+        badge += f' <span class="badge merged">{escape(i18n.gettext("from #%(number)s", number=merged))}</span>'
     edited = ""
     if entry["edited_at"]:
         edited = (f' <span class="badge edited" title="{escape(isoformat(entry["edited_at"]))}">'

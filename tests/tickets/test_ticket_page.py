@@ -96,6 +96,8 @@ async def test_merge_from_the_page(person: Person):
     assert full.find("nav", class_="sidebar") and full.select("input[name=into]")
     response = await _post(person, 3, "/merge", {"into": "1"})
     assert response.headers["hx-redirect"] == "/tickets/1"
+    survivor = soup(await person.page("/tickets/1"))
+    assert {b.get_text() for b in survivor.select(".post .badge.merged")} == {"from #3"}
     gone = await person.client.get("/tickets/3", follow_redirects=False)
     assert gone.status_code == 303 and gone.headers["location"] == "/tickets/1"
     customer = soup(await person.page(f"/{workspace['key']}/ticket/show/{rows[2]['hash']}"))

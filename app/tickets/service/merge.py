@@ -58,10 +58,12 @@ async def merge(viewer: Viewer, number: int, into_number: int) -> dict:
                     author_name=source["customer_name"], body=source["text"], created_at=source["created_at"],
                     data={"merged_from": source["number"], "subject": source["subject"]},
                 ))
-                # The conversation moves; the absorbed ticket's own events (its status moves,
-                # assignments) stay with it: they did not happen to the survivor.
-                await TimelineEntry.update({TimelineEntry.ticket: target["id"]}).where(
-                    TimelineEntry.ticket == source["id"], TimelineEntry.kind != "event")
+                # The conversation moves, each post marked with the ticket it came from; the
+                # absorbed ticket's own events (status moves, assignments) stay with it: they did
+                # not happen to the survivor.
+                await TimelineEntry.raw(
+                    "UPDATE timeline_entry SET ticket = {}, data = json_set(data, '$.merged_from', {}) "
+                    "WHERE ticket = {} AND kind != 'event'", target["id"], source["number"], source["id"])
                 await Attachment.update({Attachment.ticket: target["id"]}).where(Attachment.ticket == source["id"])
                 await _carry_over_tags(source, target)
                 if source["notes"].strip():
