@@ -100,6 +100,10 @@ async def test_merge_from_the_page(person: Person):
     assert {b.get_text() for b in survivor.select(".post .badge.merged")} == {"from #3"}
     gone = await person.client.get("/tickets/3", follow_redirects=False)
     assert gone.status_code == 303 and gone.headers["location"] == "/tickets/1"
+    # a page left open refreshes (HTMX) in place, with where to go: a draft being written stays
+    stale = await person.client.get("/tickets/3", headers=HTMX)
+    assert "hx-redirect" not in stale.headers
+    assert soup(stale.text).select_one("#ticket .merged-notice a")["href"] == "/tickets/1"
     customer = soup(await person.page(f"/{workspace['key']}/ticket/show/{rows[2]['hash']}"))
     notice = customer.select_one(".merged-notice")
     assert notice is not None and notice.find("a")["href"].endswith(rows[0]["hash"])

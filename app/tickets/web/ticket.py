@@ -98,8 +98,13 @@ async def ticket_page(request: Request, viewer: Viewer, number: int, status_code
     context what a refused change shows: `errors`, `notice`/`notice_error`, the reply `draft`,
     `held` (a reply held by the optimistic check), `editing` and `post_draft` (a refused edit)."""
     ticket = await queries.ticket_page(AgentTicket(viewer, number))
-    if ticket["merged_into_number"] is not None:
-        return redirect(request, request.app.route_reverse("agent.ticket", number=ticket["merged_into_number"]))
+    survivor = ticket["merged_into_number"]
+    if survivor is not None:
+        if not (is_htmx(request) and request.method == "GET"):
+            return redirect(request, request.app.route_reverse("agent.ticket", number=survivor))
+        # A live refresh of a page left open: say where the ticket went instead of navigating
+        # away, so a reply being written is not lost.
+        extra["merged_into"] = {"number": survivor, "url": request.app.route_reverse("agent.ticket", number=survivor)}
     workspace = await get_by_id(viewer.workspace_id)
     entries = await queries.thread(ticket["id"], for_customer=False)
     context = {
