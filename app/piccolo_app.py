@@ -5,6 +5,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember
+from app.audit.tables import AuditEntry
 from app.canned.tables import CannedResponse
 from app.faq.tables import FaqEntry
 from app.mail.tables import MailAttempt, OutboxMail
@@ -28,6 +29,7 @@ APP_CONFIG = AppConfig(
         Attachment,
         TicketTag,
         CannedResponse,
+        AuditEntry,
         FaqEntry,
         OutboxMail,
         MailAttempt,

@@ -64,6 +64,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "agent.list_events"): (303, 303, 200, 200),
     ("POST", "agent.typing"): (303, 303, 204, 204),
     ("GET", "admin.workspace"): (303, 303, 403, 200),
+    ("GET", "admin.audit"): (303, 303, 403, 200),
     ("POST", "agent.vacation"): (303, 303, 400, 400),  # no "on" field
     ("GET", "agent.canned"): (303, 303, 200, 200),
     ("GET", "agent.canned_new"): (303, 303, 200, 200),
