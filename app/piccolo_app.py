@@ -8,6 +8,7 @@ from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember
 from app.audit.tables import AuditEntry
 from app.canned.tables import CannedResponse
 from app.faq.tables import FaqEntry
+from app.jobs.tables import BackgroundJob
 from app.mail.tables import MailAttempt, OutboxMail
 from app.tickets.tables import Attachment, Ticket, TicketTag, TicketType, TimelineEntry
 from app.web.tables import WebSession
@@ -30,6 +31,7 @@ APP_CONFIG = AppConfig(
         TicketTag,
         CannedResponse,
         AuditEntry,
+        BackgroundJob,
         FaqEntry,
         OutboxMail,
         MailAttempt,
