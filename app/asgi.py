@@ -31,6 +31,7 @@ from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.canned import web as canned_web
 from app.config import Settings
+from app.groups import admin as groups_admin
 from app.jobs.runner import JobRunner
 from app.links import Links, RoutePaths
 from app.live import events as live_events
@@ -86,6 +87,7 @@ FORM_MAX_BYTES = 256 * 1024
 ADMIN_ROUTES = [
     *workspace_admin.ROUTES,
     *tickets_admin.ROUTES,
+    *groups_admin.ROUTES,
 ]
 
 

@@ -155,7 +155,7 @@ async def ticket_options(workspace_id: int) -> dict:
     All three are cached (every ticket page reads them); the assignment itself is checked by the
     service against the database, never against these lists."""
     groups = await _groups.get(workspace_id, lambda: AgentGroup.select(AgentGroup.id, AgentGroup.name).where(
-        AgentGroup.workspace == workspace_id).order_by(AgentGroup.name))
+        AgentGroup.workspace == workspace_id, AgentGroup.retired == False).order_by(AgentGroup.name))  # noqa: E712
     return {"types": await ticket_types(workspace_id), "groups": groups,
             "agents": await agents_with_groups(workspace_id)}
 
@@ -177,6 +177,12 @@ async def ticket_types(workspace_id: int) -> list[dict]:
 
 def forget_ticket_types(workspace_id: int) -> None:
     _ticket_types.invalidate(workspace_id)
+
+
+def forget_groups(workspace_id: int) -> None:
+    """After a change of groups: names, the default, a group being deleted."""
+    _groups.invalidate(workspace_id)
+    _default_groups.invalidate(workspace_id)
 
 
 _default_groups: TTLCache[dict] = TTLCache("default group")
