@@ -76,6 +76,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "admin.group_update"): (303, 303, 403, 404),  # group 999999: not this workspace's
     ("POST", "admin.group_default"): (303, 303, 403, 404),
     ("POST", "admin.group_add_member"): (303, 303, 403, 404),
+    ("POST", "admin.group_auto"): (303, 303, 403, 404),
     ("POST", "admin.group_remove_member"): (303, 303, 403, 404),
     ("POST", "admin.group_delete"): (303, 303, 403, 404),
     ("POST", "agent.vacation"): (303, 303, 400, 400),  # no "on" field

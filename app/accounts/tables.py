@@ -39,6 +39,12 @@ class AgentGroup(Table, db=ENGINE, tablename="agent_group"):
     created_at = Timestamptz()
     # Being deleted: its tickets are moving to the default group (a background job); not offered.
     retired = Boolean(default=False)
+    # Automatic assignment (app/tickets/service/round_robin.py): new tickets go round robin to the
+    # members who are active, not on vacation and have fewer than `auto_assign_limit` open tickets
+    # (0: no limit); `last_assigned` is the agent who got the last one.
+    auto_assign = Boolean(default=False)
+    auto_assign_limit = Integer(default=0)
+    last_assigned = Integer(null=True, default=None)
 
 
 class GroupMember(Table, db=ENGINE, tablename="group_member"):

@@ -92,6 +92,17 @@ async def set_default(request: Request, viewer: Injected[Viewer], group_id: Id) 
     return await _group_page(request, viewer, group_id, notice=_("This is the default group now."))
 
 
+@post("/groups/{group_id:int}/auto", name="admin.group_auto")
+async def auto_assign(request: Request, viewer: Injected[Viewer], group_id: Id, data: Form) -> Response:
+    """Automatic assignment: `mode` "off" or "round_robin", `limit` the cap of open tickets."""
+    try:
+        await service.set_auto_assign(viewer, group_id, form_text(data, "mode") == "round_robin",
+                                      parse_int(form_text(data, "limit") or "0"))
+    except ValidationFailed as exc:
+        return await _group_page(request, viewer, group_id, 422, errors=exc.errors)
+    return await _group_page(request, viewer, group_id, notice=_("Automatic assignment saved."))
+
+
 @post("/groups/{group_id:int}/members", name="admin.group_add_member")
 async def add_member(request: Request, viewer: Injected[Viewer], group_id: Id, data: Form) -> Response:
     try:
@@ -121,4 +132,5 @@ async def delete_group(request: Request, viewer: Injected[Viewer], group_id: Id)
     return redirect(request, request.app.route_reverse("admin.groups"))
 
 
-ROUTES = [groups_page, create_group, group_page, update_group, set_default, add_member, remove_member, delete_group]
+ROUTES = [groups_page, create_group, group_page, update_group, set_default, auto_assign, add_member,
+          remove_member, delete_group]

@@ -98,6 +98,27 @@ async def set_default(viewer: Viewer, group_id: int) -> None:
         _changed(viewer.workspace_id)
 
 
+AUTO_LIMIT_MAX = 10_000
+
+
+async def set_auto_assign(viewer: Viewer, group_id: int, on: bool, limit: int | None) -> None:
+    """Automatic assignment for the group's new tickets: on or off, and the cap of open tickets an
+    agent may hold to get another (0: no cap). See app/tickets/service/round_robin.py."""
+    if limit is None or not 0 <= limit <= AUTO_LIMIT_MAX:
+        raise ValidationFailed({"limit": _("Please enter a number from 0 (no limit) to %(max)d.",
+                                           max=AUTO_LIMIT_MAX)})
+    async with db.write():
+        row = await group_of(viewer.workspace_id, group_id)
+        if (row["auto_assign"], row["auto_assign_limit"]) == (on, limit):
+            return
+        await AgentGroup.update({AgentGroup.auto_assign: on, AgentGroup.auto_assign_limit: limit}).where(
+            AgentGroup.id == group_id)
+        await audit.record(viewer.workspace_id, viewer, "group.auto_assign", subject=row["name"],
+                           before={"on": row["auto_assign"], "limit": row["auto_assign_limit"]},
+                           after={"on": on, "limit": limit})
+        _changed(viewer.workspace_id)
+
+
 async def add_member(viewer: Viewer, group_id: int, agent_id: int) -> None:
     async with db.write():
         group = await group_of(viewer.workspace_id, group_id)

@@ -180,9 +180,25 @@ def forget_ticket_types(workspace_id: int) -> None:
 
 
 def forget_groups(workspace_id: int) -> None:
-    """After a change of groups: names, the default, a group being deleted."""
+    """After a change of groups: names, the default, a group being deleted, automatic assignment."""
     _groups.invalidate(workspace_id)
     _default_groups.invalidate(workspace_id)
+    _auto_assigning.invalidate(workspace_id)
+
+
+_auto_assigning: TTLCache[dict] = TTLCache("groups that assign automatically")
+
+
+async def auto_assigning_groups(workspace_id: int) -> set[int]:
+    """Ids of the groups with automatic assignment on (cached: every new ticket asks)."""
+    row = await _auto_assigning.get(workspace_id, lambda: _load_auto_assigning(workspace_id))
+    return row["ids"] if row else set()
+
+
+async def _load_auto_assigning(workspace_id: int) -> dict:
+    rows = await AgentGroup.select(AgentGroup.id).where(
+        AgentGroup.workspace == workspace_id, AgentGroup.auto_assign == True)  # noqa: E712
+    return {"ids": {row["id"] for row in rows}}
 
 
 _default_groups: TTLCache[dict] = TTLCache("default group")

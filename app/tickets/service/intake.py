@@ -16,7 +16,8 @@ from app.tickets import queries, refs
 from app.tickets.inputs import Channel, NewTicket
 from app.tickets.refs import CustomerTicket, TicketById
 from app.tickets.service.assignment import assign_step
-from app.tickets.service.unit import CUSTOMER, Actor, Change, change
+from app.tickets.service.round_robin import auto_assign_step
+from app.tickets.service.unit import CUSTOMER, SYSTEM, Actor, Change, change
 from app.tickets.status import PRIORITIES, Status, Transition
 from app.tickets.tables import Ticket
 from app.workspaces.service import get_by_id
@@ -89,6 +90,8 @@ async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int |
     token, digest = new_token() if needs_confirmation else (None, None)
     now = clock.now()
     status = int(Status.AWAITING_CONFIRMATION if needs_confirmation else Status.OPEN)
+    # Read before taking the write lock (cached): does the group hand out new tickets by itself?
+    auto = status == Status.OPEN and group_id in await queries.auto_assigning_groups(workspace["id"])
     async with db.write():
         rows = await Ticket.raw(
             INSERT_TICKET, workspace["id"], workspace["id"], secrets.token_hex(16), new.subject, new.text, new.name,
@@ -98,6 +101,10 @@ async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int |
         unit.event("created", {"source": new.channel.value, "status": unit.ticket["status"]})
         unit.mail(messages.queue_ticket_created, confirmation_token=token)
         await unit.flush()
+        if auto:
+            async with change(TicketById(workspace["id"], unit.ticket["id"]), SYSTEM) as assigning:
+                await auto_assign_step(assigning)
+            unit.ticket.update(assigning.ticket)
     return Created(ticket=unit.ticket, confirmation_token=token)
 
 
@@ -116,4 +123,5 @@ async def confirm_ticket(workspace: dict, ticket_hash: str, token: str) -> bool:
         c.set("confirmation_token_hash", None)
         c.event("confirmed")
         c.move(Transition.CONFIRM)
+        await auto_assign_step(c)  # held back until now: the ticket was not open before
     return True
