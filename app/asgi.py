@@ -34,6 +34,7 @@ from app.config import Settings
 from app.links import Links, RoutePaths
 from app.live import events as live_events
 from app.live.streams import Live
+from app.mail import vault as mail_vault
 from app.mail.outbox import OutboxSender
 from app.migrate import migrate
 from app.paths import resource_dir
@@ -55,6 +56,7 @@ from app.web.security import add_security_headers, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
 from app.web.templating import template_config
 from app.workspaces import admin as workspace_admin
+from app.workspaces import admin_mail
 
 log = logging.getLogger("helprealm")
 
@@ -94,7 +96,9 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
                                     *canned_web.ROUTES], guards=[agent_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("agent"),
                cache_control=PRIVATE),
-        Router("/admin", route_handlers=workspace_admin.ROUTES, guards=[agent_guard, superadmin_guard],
+        Router("/admin", route_handlers=[*workspace_admin.ROUTES,
+                                         *admin_mail.ROUTES],
+               guards=[agent_guard, superadmin_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("admin"),
                cache_control=PRIVATE),
         # The HelpRealm API (/api/{workspace}/...) and the REST API (/api/v1/...): token-authenticated,
@@ -117,6 +121,7 @@ def create_app(settings: Settings) -> Litestar:
     settings.data_path.mkdir(parents=True, exist_ok=True)
     db.configure(settings.db_path, read_connections=settings.storage.read_connections)
     secret = installation_secret(settings)
+    mail_vault.configure(secret)  # workspaces' stored mail passwords (app/mail/vault.py)
     https = settings.server.base_url.startswith("https://")
     sessions = session_config(secure=https)
     client = ClientAddress(settings.server)
