@@ -34,7 +34,7 @@ async def smtp_send(server: Server, message: EmailMessage, sender: str, recipien
         raise Unusable(str(exc)) from None
     # The socket goes to the checked address; `hostname` is only what TLS verifies the certificate
     # against.
-    client = aiosmtplib.SMTP(hostname=server.host, port=server.port, sock=sock, timeout=timeout,
+    client = aiosmtplib.SMTP(hostname=server.host, sock=sock, timeout=timeout,
                              use_tls=server.security == "tls", start_tls=server.security == "starttls",
                              username=server.username or None, password=server.password or None)
     try:
@@ -68,7 +68,14 @@ async def imap_login(server: Server, *, allow_private: bool, timeout: float = IM
         await client.logout()
         return "OK " + " ".join(line.decode(errors="replace") for line in login.lines if line)[:300]
     finally:
-        sock.close()
+        # The transport owns the socket once connected: closing only the socket would leave its
+        # file descriptor registered with the event loop.
+        transport = client.protocol.transport if client.protocol else None
+        if transport is not None:
+            transport.close()
+        else:
+            client._client_task.cancel()
+            sock.close()
 
 
 def _failed(response) -> str:
