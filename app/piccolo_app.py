@@ -5,11 +5,14 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember
+from app.audit.tables import AuditEntry
 from app.canned.tables import CannedResponse
 from app.faq.tables import FaqEntry
 from app.mail.tables import MailAttempt, OutboxMail
+from app.mail.workspace_mail import WorkspaceMail
 from app.tickets.tables import Attachment, Ticket, TicketTag, TicketType, TimelineEntry
 from app.web.tables import WebSession
+from app.workspaces.api_access import WorkspaceApi
 from app.workspaces.tables import Workspace
 
 APP_CONFIG = AppConfig(
@@ -28,8 +31,11 @@ APP_CONFIG = AppConfig(
         Attachment,
         TicketTag,
         CannedResponse,
+        AuditEntry,
         FaqEntry,
         OutboxMail,
         MailAttempt,
+        WorkspaceMail,
+        WorkspaceApi,
     ],
 )

@@ -64,6 +64,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "agent.list_events"): (303, 303, 200, 200),
     ("POST", "agent.typing"): (303, 303, 204, 204),
     ("GET", "admin.workspace"): (303, 303, 403, 200),
+    ("GET", "admin.audit"): (303, 303, 403, 200),
     ("GET", "admin.mail"): (303, 303, 403, 200),  # the workspace's own mail service and API access
     ("POST", "admin.mail_save"): (303, 303, 403, 303),
     ("POST", "admin.mail_test_smtp"): (303, 303, 403, 200),

@@ -34,8 +34,7 @@ async def _mail_page(request: Request, viewer: Viewer, values: dict | None = Non
                      saved: bool = False, status_code: int = 200) -> Template:
     stored, passwords = await workspace_mail.form_values(viewer.workspace_id)
     context = {**await layout(viewer), "values": values if values is not None else stored, "errors": errors or {},
-               "passwords": passwords, "saved": saved, "security": list(SECURITY_LABELS.items()),
-               "admin_active": "mail"}
+               "passwords": passwords, "saved": saved, "security": list(SECURITY_LABELS.items())}
     return render(request, "admin/mail.html", context, status_code=status_code)
 
 
@@ -107,8 +106,7 @@ def _error(exc: BaseException) -> str:
 # -- API access ---------------------------------------------------------------------------------
 
 async def _api_page(request: Request, viewer: Viewer, token: str = "") -> Template:
-    context = {**await layout(viewer), "api": await api_access.state(viewer.workspace_id), "token": token,
-               "admin_active": "api"}
+    context = {**await layout(viewer), "api": await api_access.state(viewer.workspace_id), "token": token}
     return render(request, "admin/api.html", context, fragment="admin/_api.html")
 
 
