@@ -18,7 +18,7 @@ from app import clock
 from app.accounts.viewer import Viewer
 from app.audit.service import record
 from app.cache import TTLCache
-from app.db import ENGINE, write
+from app.db import ENGINE, on_commit, write
 from app.errors import ValidationFailed
 from app.i18n import _
 from app.mail import vault
@@ -161,7 +161,8 @@ async def save(viewer: Viewer, change: MailInput) -> None:
         if changed:
             await record(viewer.workspace_id, viewer, "mail_settings.changed", subject="mail",
                          before={k: before.get(k) for k in changed}, after={k: after[k] for k in changed})
-    invalidate(viewer.workspace_id)
+        # After the outermost commit: the sender must not re-read (and cache) the old row meanwhile.
+        on_commit(lambda: invalidate(viewer.workspace_id))
 
 
 # -- what the senders use ---------------------------------------------------------------------
