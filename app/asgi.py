@@ -31,6 +31,8 @@ from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.canned import web as canned_web
 from app.config import Settings
+from app.groups import admin as groups_admin
+from app.jobs.runner import JobRunner
 from app.links import Links, RoutePaths
 from app.live import events as live_events
 from app.live.streams import Live
@@ -44,6 +46,7 @@ from app.services import Services
 from app.system.cleanup import Cleanup
 from app.system.health import healthz
 from app.tasks import BackgroundLoops
+from app.tickets import admin as tickets_admin
 from app.tickets import web as tickets_web
 from app.tickets.files import Storage
 from app.web.captcha import Captchas
@@ -82,6 +85,15 @@ def installation_secret(settings: Settings) -> str:
 FORM_MAX_BYTES = 256 * 1024
 
 
+# The superadmin area, one line per part of the administration.
+ADMIN_ROUTES = [
+    *workspace_admin.ROUTES,
+    *tickets_admin.ROUTES,
+    *groups_admin.ROUTES,
+    *admin_mail.ROUTES,
+]
+
+
 def audience_routers(upload_max_bytes: int) -> list[Router]:
     viewer = {"viewer": Provide(provide_viewer, sync_to_thread=False)}
     pages = page_handlers()
@@ -96,9 +108,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
                                     *canned_web.ROUTES], guards=[agent_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("agent"),
                cache_control=PRIVATE),
-        Router("/admin", route_handlers=[*workspace_admin.ROUTES,
-                                         *admin_mail.ROUTES],
-               guards=[agent_guard, superadmin_guard],
+        Router("/admin", route_handlers=ADMIN_ROUTES, guards=[agent_guard, superadmin_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("admin"),
                cache_control=PRIVATE),
         # The HelpRealm API (/api/{workspace}/...) and the REST API (/api/v1/...): token-authenticated,
@@ -130,7 +140,7 @@ def create_app(settings: Settings) -> Litestar:
                       max_files_per_ticket=limits.attachments_per_ticket,
                       max_bytes_per_ticket=limits.attachment_bytes_per_ticket)
     search = SearchService(settings.index_path)
-    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup()])
+    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup(), JobRunner()])
     live = Live()  # in-process pub/sub; ticket changes are published to it after each commit
 
     @contextlib.asynccontextmanager

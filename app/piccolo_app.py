@@ -8,6 +8,7 @@ from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember
 from app.audit.tables import AuditEntry
 from app.canned.tables import CannedResponse
 from app.faq.tables import FaqEntry
+from app.jobs.tables import BackgroundJob
 from app.mail.tables import MailAttempt, OutboxMail
 from app.mail.workspace_mail import WorkspaceMail
 from app.tickets.tables import Attachment, Ticket, TicketTag, TicketType, TimelineEntry
@@ -32,6 +33,7 @@ APP_CONFIG = AppConfig(
         TicketTag,
         CannedResponse,
         AuditEntry,
+        BackgroundJob,
         FaqEntry,
         OutboxMail,
         MailAttempt,

@@ -65,6 +65,19 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "agent.typing"): (303, 303, 204, 204),
     ("GET", "admin.workspace"): (303, 303, 403, 200),
     ("GET", "admin.audit"): (303, 303, 403, 200),
+    ("GET", "admin.types"): (303, 303, 403, 200),
+    ("POST", "admin.types_add"): (303, 303, 403, 422),  # no name
+    ("POST", "admin.types_rename"): (303, 303, 403, 422),  # no name (checked before the type)
+    ("POST", "admin.types_remove"): (303, 303, 403, 404),  # type 999999: not this workspace's
+    ("GET", "admin.job"): (303, 303, 403, 404),  # no such job
+    ("GET", "admin.groups"): (303, 303, 403, 200),
+    ("POST", "admin.groups_create"): (303, 303, 403, 422),  # no name
+    ("GET", "admin.group"): (303, 303, 403, 404),  # group 999999: not this workspace's
+    ("POST", "admin.group_update"): (303, 303, 403, 404),  # group 999999: not this workspace's
+    ("POST", "admin.group_default"): (303, 303, 403, 404),
+    ("POST", "admin.group_add_member"): (303, 303, 403, 404),
+    ("POST", "admin.group_remove_member"): (303, 303, 403, 404),
+    ("POST", "admin.group_delete"): (303, 303, 403, 404),
     ("GET", "admin.mail"): (303, 303, 403, 200),  # the workspace's own mail service and API access
     ("POST", "admin.mail_save"): (303, 303, 403, 303),
     ("POST", "admin.mail_test_smtp"): (303, 303, 403, 200),
@@ -147,7 +160,7 @@ def _path(world: World, audience: str, name: str) -> str:
     params = {"workspace_key": world.workspace["key"], "number": 1, "attachment_id": world.attachment_id,
               "ticket_hash": world.ticket["hash"] if audience != "anonymous" else "0" * 32,
               "token": "not-a-token", "file_path": "css/app.css", "entry_id": 1,
-              "response_id": 1}
+              "response_id": 1, "type_id": 999999, "job_id": 1, "group_id": 999999, "agent_id": 1}
     app = world.app
     handler = next(h for r in app.routes for h in r.route_handlers if h.name == name)
     needed = {p for path in handler.paths for p in params if "{" + p in path}

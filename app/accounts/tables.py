@@ -37,6 +37,8 @@ class AgentGroup(Table, db=ENGINE, tablename="agent_group"):
     description = Text(default="")
     is_default = Boolean(default=False)  # new tickets land here; exactly one per workspace
     created_at = Timestamptz()
+    # Being deleted: its tickets are moving to the default group (a background job); not offered.
+    retired = Boolean(default=False)
 
 
 class GroupMember(Table, db=ENGINE, tablename="group_member"):

@@ -155,7 +155,7 @@ async def ticket_options(workspace_id: int) -> dict:
     All three are cached (every ticket page reads them); the assignment itself is checked by the
     service against the database, never against these lists."""
     groups = await _groups.get(workspace_id, lambda: AgentGroup.select(AgentGroup.id, AgentGroup.name).where(
-        AgentGroup.workspace == workspace_id).order_by(AgentGroup.name))
+        AgentGroup.workspace == workspace_id, AgentGroup.retired == False).order_by(AgentGroup.name))  # noqa: E712
     return {"types": await ticket_types(workspace_id), "groups": groups,
             "agents": await agents_with_groups(workspace_id)}
 
@@ -164,14 +164,25 @@ _ticket_types: TTLCache[list[dict]] = TTLCache("ticket types")
 
 
 async def ticket_types(workspace_id: int) -> list[dict]:
-    """The workspace's ticket types (cached: the public form and every new ticket read them;
-    whatever changes types calls `_ticket_types.invalidate(workspace_id)`)."""
+    """The workspace's ticket types that may be chosen (not those being removed). Cached: the
+    public form and every new ticket read them; whatever changes types calls
+    `forget_ticket_types(workspace_id)`."""
     return await _ticket_types.get(
         workspace_id,
         lambda: TicketType.select(TicketType.id, TicketType.name)
-        .where(TicketType.workspace == workspace_id)
+        .where(TicketType.workspace == workspace_id, TicketType.retired == False)  # noqa: E712
         .order_by(TicketType.id),
     )
+
+
+def forget_ticket_types(workspace_id: int) -> None:
+    _ticket_types.invalidate(workspace_id)
+
+
+def forget_groups(workspace_id: int) -> None:
+    """After a change of groups: names, the default, a group being deleted."""
+    _groups.invalidate(workspace_id)
+    _default_groups.invalidate(workspace_id)
 
 
 _default_groups: TTLCache[dict] = TTLCache("default group")

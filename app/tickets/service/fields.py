@@ -45,8 +45,11 @@ async def type_step(c: Change, type_id: int) -> str | None:
 
 
 async def group_step(c: Change, group_id: int) -> str | None:
+    if group_id == c.ticket["group"]:  # sent back unchanged (the group may be being deleted)
+        return None
     group = await AgentGroup.select(AgentGroup.name).where(
-        AgentGroup.id == group_id, AgentGroup.workspace == c.ticket["workspace"]
+        AgentGroup.id == group_id, AgentGroup.workspace == c.ticket["workspace"],
+        AgentGroup.retired == False,  # noqa: E712  (a group being deleted takes no more tickets)
     ).first()
     if group is None:
         return _("Unknown group.")
