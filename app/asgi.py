@@ -36,6 +36,7 @@ from app.jobs.runner import JobRunner
 from app.links import Links, RoutePaths
 from app.live import events as live_events
 from app.live.streams import Live
+from app.mail import vault as mail_vault
 from app.mail.outbox import OutboxSender
 from app.migrate import migrate
 from app.paths import resource_dir
@@ -58,6 +59,7 @@ from app.web.security import add_security_headers, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
 from app.web.templating import template_config
 from app.workspaces import admin as workspace_admin
+from app.workspaces import admin_mail
 
 log = logging.getLogger("helprealm")
 
@@ -88,6 +90,7 @@ ADMIN_ROUTES = [
     *workspace_admin.ROUTES,
     *tickets_admin.ROUTES,
     *groups_admin.ROUTES,
+    *admin_mail.ROUTES,
 ]
 
 
@@ -128,6 +131,7 @@ def create_app(settings: Settings) -> Litestar:
     settings.data_path.mkdir(parents=True, exist_ok=True)
     db.configure(settings.db_path, read_connections=settings.storage.read_connections)
     secret = installation_secret(settings)
+    mail_vault.configure(secret)  # workspaces' stored mail passwords (app/mail/vault.py)
     https = settings.server.base_url.startswith("https://")
     sessions = session_config(secure=https)
     client = ClientAddress(settings.server)

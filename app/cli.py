@@ -153,6 +153,29 @@ def cmd_create_workspace(args: argparse.Namespace) -> None:
     print(f"  Log in at {site.login()} as {agent['email']} with the password you gave.")
 
 
+def cmd_api_token(args: argparse.Namespace) -> None:
+    from app.errors import NotFound
+    from app.workspaces import api_access
+    from app.workspaces.service import get_by_key
+
+    settings = _settings(args)
+
+    async def work():
+        workspace = await get_by_key(args.workspace)
+        token = await api_access.generate_token(workspace["id"], None)
+        if args.enable:
+            await api_access.set_access(workspace["id"], None, True)
+        return token, (await api_access.state(workspace["id"]))["enabled"]
+
+    try:
+        token, enabled = asyncio.run(_with_database(settings, work))
+    except NotFound:
+        sys.exit(f"helprealm: no workspace with the key {args.workspace!r}")
+    print(token)  # alone on stdout, for scripts; the previous token no longer works
+    if not enabled:
+        print("helprealm: API access is off for this workspace (--enable, or Settings > API)", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="helprealm", description="HelpRealm support ticket system")
     parser.add_argument("--version", action="version", version=f"helprealm {__version__}")
@@ -176,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True, help="the admin's full name")
     create.add_argument("--email", required=True)
     create.add_argument("--password", required=True)
+    token = command("api-token", cmd_api_token, "generate a workspace's API token and print it (revokes the old one)")
+    token.add_argument("--workspace", required=True, help="the workspace key")
+    token.add_argument("--enable", action="store_true", help="also switch the workspace's API access on")
     return parser
 
 

@@ -44,6 +44,7 @@ class MailSettings:
     from_name: str = "HelpRealm"
     send_interval_seconds: float = 2.0
     max_attempts: int = 8
+    allow_private_hosts: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from app.canned.tables import CannedResponse
 from app.faq.tables import FaqEntry
 from app.jobs.tables import BackgroundJob
 from app.mail.tables import MailAttempt, OutboxMail
+from app.mail.workspace_mail import WorkspaceMail
 from app.tickets.tables import Attachment, Ticket, TicketTag, TicketType, TimelineEntry
 from app.web.tables import WebSession
+from app.workspaces.api_access import WorkspaceApi
 from app.workspaces.tables import Workspace
 
 APP_CONFIG = AppConfig(
@@ -35,5 +37,7 @@ APP_CONFIG = AppConfig(
         FaqEntry,
         OutboxMail,
         MailAttempt,
+        WorkspaceMail,
+        WorkspaceApi,
     ],
 )

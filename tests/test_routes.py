@@ -79,6 +79,13 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "admin.group_auto"): (303, 303, 403, 404),
     ("POST", "admin.group_remove_member"): (303, 303, 403, 404),
     ("POST", "admin.group_delete"): (303, 303, 403, 404),
+    ("GET", "admin.mail"): (303, 303, 403, 200),  # the workspace's own mail service and API access
+    ("POST", "admin.mail_save"): (303, 303, 403, 303),
+    ("POST", "admin.mail_test_smtp"): (303, 303, 403, 200),
+    ("POST", "admin.mail_test_imap"): (303, 303, 403, 200),
+    ("GET", "admin.api"): (303, 303, 403, 200),
+    ("POST", "admin.api_token"): (303, 303, 403, 200),
+    ("POST", "admin.api_access"): (303, 303, 403, 303),
     ("POST", "agent.vacation"): (303, 303, 400, 400),  # no "on" field
     ("GET", "agent.canned"): (303, 303, 200, 200),
     ("GET", "agent.canned_new"): (303, 303, 200, 200),

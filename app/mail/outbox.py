@@ -10,11 +10,16 @@ write delivers that one mail twice; the mails after it were never claimed.
 
 Whatever goes wrong with one mail (a header it cannot carry, an address the server refuses, a bug
 while building it) is a failed attempt of that mail only; the loop goes on with the next.
+
+A workspace that set up its own mail service (app/mail/workspace_mail.py) has its mail sent
+through its own SMTP server, from its own address; all other mail goes through the
+installation's server. Without an installation server only the former is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from datetime import datetime, timedelta
@@ -24,6 +29,7 @@ import aiosmtplib
 from app import clock
 from app.config import MailSettings
 from app.db import write
+from app.mail import probe, workspace_mail
 from app.mail.compose import build_message, envelope, new_message_id
 from app.mail.tables import MailAttempt, OutboxMail
 
@@ -88,17 +94,19 @@ class OutboxSender:
 
     @property
     def enabled(self) -> bool:
+        """The installation's own server is set (workspaces' servers are looked up per pass)."""
         return bool(self.settings.smtp_host)
 
     async def _due(self) -> list[dict]:
         # Headers stay JSON text here and are decoded per mail, so one corrupt row cannot fail the
         # whole batch (and with it every mail behind it).
-        return (
-            await OutboxMail.select()
-            .where(OutboxMail.status == PENDING, OutboxMail.next_attempt_at <= clock.now())
-            .order_by(OutboxMail.id)
-            .limit(BATCH)
-        )
+        query = OutboxMail.select().where(OutboxMail.status == PENDING, OutboxMail.next_attempt_at <= clock.now())
+        if not self.enabled:  # only the mail of workspaces with their own server can go
+            own = await workspace_mail.workspaces_with_own_smtp()
+            if not own:
+                return []
+            query = query.where(OutboxMail.workspace.is_in(list(own)))
+        return await query.order_by(OutboxMail.id).limit(BATCH)
 
     async def _claim(self, mail: dict) -> bool:
         """Mark the mail "sending" in its own committed write; False if it is no longer pending."""
@@ -114,8 +122,17 @@ class OutboxSender:
         """Build and send one mail; return "" on success or the error text."""
         s = self.settings
         try:
+            own = await workspace_mail.smtp_server(mail["workspace"])
+            if own is not None:
+                # The workspace's address and name on its own server's mail.
+                s = dataclasses.replace(s, from_address=own.address or s.from_address,
+                                        from_name=own.sender_name or s.from_name)
             message = build_message({**mail, "headers": json.loads(mail["headers"] or "{}")}, s)
             sender, recipients = envelope(message)
+            if own is not None:
+                await probe.smtp_send(own, message, sender, recipients, allow_private=s.allow_private_hosts,
+                                      timeout=30)
+                return ""
             await aiosmtplib.send(
                 message,
                 sender=sender,
@@ -129,7 +146,7 @@ class OutboxSender:
                 timeout=30,
             )
             return ""
-        except _SMTP_ERRORS as exc:
+        except (*_SMTP_ERRORS, probe.Unusable) as exc:
             return _error_text(exc)
         except Exception as exc:  # a mail we could not build, or a bug: this mail fails, the rest go on
             log.exception("Could not build or send mail %s", mail["id"])
@@ -173,8 +190,6 @@ class OutboxSender:
 
     async def run_once(self) -> int:
         """Send what is due; return how many mails were tried."""
-        if not self.enabled:
-            return 0
         tried = 0
         for mail in await self._due():
             if not await self._claim(mail):
@@ -184,9 +199,7 @@ class OutboxSender:
         return tried
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        if not self.enabled:
-            await stop.wait()
-            return
+        # Runs even without an installation server: a workspace may bring its own.
         recovered = False
         while not stop.is_set():
             tried = 0
