@@ -31,6 +31,8 @@ from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.canned import web as canned_web
 from app.config import Settings
+from app.exports import web as exports_web
+from app.exports.jobs import ExportRunner, exports_dir
 from app.links import Links, RoutePaths
 from app.live import events as live_events
 from app.live.streams import Live
@@ -94,7 +96,8 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
                                     *canned_web.ROUTES], guards=[agent_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("agent"),
                cache_control=PRIVATE),
-        Router("/admin", route_handlers=workspace_admin.ROUTES, guards=[agent_guard, superadmin_guard],
+        Router("/admin", route_handlers=[*workspace_admin.ROUTES, *exports_web.ROUTES],
+               guards=[agent_guard, superadmin_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("admin"),
                cache_control=PRIVATE),
         # The HelpRealm API (/api/{workspace}/...) and the REST API (/api/v1/...): token-authenticated,
@@ -125,7 +128,9 @@ def create_app(settings: Settings) -> Litestar:
                       max_files_per_ticket=limits.attachments_per_ticket,
                       max_bytes_per_ticket=limits.attachment_bytes_per_ticket)
     search = SearchService(settings.index_path)
-    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup()])
+    exports = exports_dir(settings.data_path)
+    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup(exports_dir=exports),
+                             ExportRunner(exports)])
     live = Live()  # in-process pub/sub; ticket changes are published to it after each commit
 
     @contextlib.asynccontextmanager

@@ -6,6 +6,7 @@ from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember
 from app.canned.tables import CannedResponse
+from app.exports.tables import ExportJob
 from app.faq.tables import FaqEntry
 from app.mail.tables import MailAttempt, OutboxMail
 from app.tickets.tables import Attachment, Ticket, TicketTag, TicketType, TimelineEntry
@@ -31,5 +32,6 @@ APP_CONFIG = AppConfig(
         FaqEntry,
         OutboxMail,
         MailAttempt,
+        ExportJob,
     ],
 )

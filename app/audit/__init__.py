@@ -1,0 +1,1 @@
+"""The audit log (stub in wt-export until the lead's audit log lands on main)."""
