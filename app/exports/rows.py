@@ -116,8 +116,9 @@ async def _threads(selection: Selection, ids: list[int]) -> dict[int, list[dict]
     return threads
 
 
-async def batches(selection: Selection, size: int = BATCH) -> AsyncIterator[list[dict]]:
-    """The selected tickets as export rows, `size` at a time, in id order."""
+async def batches(selection: Selection, size: int | None = None) -> AsyncIterator[list[dict]]:
+    """The selected tickets as export rows, `size` (default BATCH) at a time, in id order."""
+    size = size or BATCH
     start, end = selection.bounds
     last = 0
     while True:

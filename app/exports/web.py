@@ -46,7 +46,7 @@ async def export_run(request: Request, viewer: Injected[Viewer], data: Form) -> 
         values = {k: v for k, v in data.items() if isinstance(v, str) and len(v) < 100}
         return await _page(request, viewer, values, exc.errors, 422)
     if isinstance(result, Download):
-        return Response(result.data, media_type=result.content_type, headers={
+        return Response(result.data, status_code=200, media_type=result.content_type, headers={
             "Content-Disposition": f'attachment; filename="{result.name}"', "X-Content-Type-Options": "nosniff"})
     return redirect(request, request.app.route_reverse("admin.export_job", job_id=result["id"]))
 
