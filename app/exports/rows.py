@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from app.tickets.status import PRIORITIES, Status
 from app.tickets.tables import Ticket
 
-BATCH = 500
+BATCH = 1000
 
 COLUMNS = [
     "number", "subject", "customer_name", "customer_email", "type", "status", "status_name", "priority",
@@ -27,8 +27,11 @@ COLUMNS = [
 THREAD_COLUMN = "thread"
 
 _TICKETS_SQL = """
-SELECT t.id, t.number, t.subject, t.text, t.customer_name, t.customer_email, t.status, t.prio, t.deadline,
-       t.created_at, t.updated_at, tt.name AS type_name, g.name AS group_name,
+SELECT t.id, t.number, t.subject, t.text, t.customer_name, t.customer_email, t.status, t.prio,
+       -- as text (an expression has no declared type, so no converter): ISO already, and a
+       -- datetime per cell would cost more than the rest of the row
+       t.deadline || '' AS deadline, t.created_at || '' AS created_at, t.updated_at || '' AS updated_at,
+       tt.name AS type_name, g.name AS group_name,
        a.first_name AS assignee_first, a.last_name AS assignee_last,
        (SELECT group_concat(tag.name, '\x1f') FROM ticket_tag tag WHERE tag.ticket = t.id) AS tags
 FROM ticket t
@@ -42,7 +45,7 @@ ORDER BY t.id LIMIT {}
 _COUNT_SQL = "SELECT COUNT(*) AS n FROM ticket WHERE workspace = {} AND created_at >= {} AND created_at < {}"
 
 _THREAD_SQL = """
-SELECT e.ticket, e.kind, e.author_name, e.body, e.created_at FROM timeline_entry e
+SELECT e.ticket, e.kind, e.author_name, e.body, e.created_at || '' AS created_at FROM timeline_entry e
 WHERE e.workspace = {{}} AND e.ticket IN ({ids}) AND e.kind IN ({kinds})
 ORDER BY e.ticket, e.created_at, e.id
 """
@@ -77,16 +80,19 @@ async def count(selection: Selection) -> int:
     return rows[0]["n"]
 
 
-def _iso(value) -> str | None:
-    if value is None or value == "":
-        return None
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return text.replace(" ", "T", 1)
+def _iso(value: str | None) -> str | None:
+    """Stored "2026-03-10 09:00:00.123+00:00" as ISO 8601 ("2026-03-10T09:00:00.123+00:00")."""
+    return value.replace(" ", "T", 1) if value else None
 
 
-def _row(t: dict) -> dict:
+def _labels() -> tuple[dict, dict]:
+    """Status and priority names in the current language, looked up once per export."""
+    return ({int(s): s.label for s in Status}, {k: str(v) for k, v in PRIORITIES.items()})
+
+
+def _row(t: dict, labels: tuple[dict, dict]) -> dict:
     assignee = " ".join(p for p in (t["assignee_first"], t["assignee_last"]) if p) or None
-    status = t["status"]
+    status, prio = t["status"], t["prio"]
     return {
         "number": t["number"],
         "subject": t["subject"],
@@ -94,9 +100,9 @@ def _row(t: dict) -> dict:
         "customer_email": t["customer_email"],
         "type": t["type_name"],
         "status": status,
-        "status_name": Status(status).label if status in Status._value2member_map_ else str(status),
-        "priority": t["prio"],
-        "priority_name": str(PRIORITIES.get(t["prio"], t["prio"])),
+        "status_name": labels[0].get(status, str(status)),
+        "priority": prio,
+        "priority_name": labels[1].get(prio, str(prio)),
         "group": t["group_name"],
         "assignee": assignee,
         "tags": sorted(t["tags"].split("\x1f")) if t["tags"] else [],
@@ -120,12 +126,13 @@ async def batches(selection: Selection, size: int | None = None) -> AsyncIterato
     """The selected tickets as export rows, `size` (default BATCH) at a time, in id order."""
     size = size or BATCH
     start, end = selection.bounds
+    labels = _labels()
     last = 0
     while True:
         tickets = await Ticket.raw(_TICKETS_SQL, selection.workspace_id, start, end, last, size)
         if not tickets:
             return
-        rows = [_row(t) for t in tickets]
+        rows = [_row(t, labels) for t in tickets]
         if selection.with_thread:
             threads = await _threads(selection, [t["id"] for t in tickets])
             for t, row in zip(tickets, rows, strict=True):
