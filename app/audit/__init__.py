@@ -1,1 +1,0 @@
-"""The audit log (stub in wt-export until the lead's audit log lands on main)."""
