@@ -33,6 +33,7 @@ from app.canned import web as canned_web
 from app.config import Settings
 from app.exports import web as exports_web
 from app.exports.jobs import ExportRunner, exports_dir
+from app.jobs.runner import JobRunner
 from app.links import Links, RoutePaths
 from app.live import events as live_events
 from app.live.streams import Live
@@ -45,6 +46,7 @@ from app.services import Services
 from app.system.cleanup import Cleanup
 from app.system.health import healthz
 from app.tasks import BackgroundLoops
+from app.tickets import admin as tickets_admin
 from app.tickets import web as tickets_web
 from app.tickets.files import Storage
 from app.web.captcha import Captchas
@@ -82,6 +84,14 @@ def installation_secret(settings: Settings) -> str:
 FORM_MAX_BYTES = 256 * 1024
 
 
+# The superadmin area, one line per part of the administration.
+ADMIN_ROUTES = [
+    *workspace_admin.ROUTES,
+    *tickets_admin.ROUTES,
+    *exports_web.ROUTES,
+]
+
+
 def audience_routers(upload_max_bytes: int) -> list[Router]:
     viewer = {"viewer": Provide(provide_viewer, sync_to_thread=False)}
     pages = page_handlers()
@@ -96,8 +106,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
                                     *canned_web.ROUTES], guards=[agent_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("agent"),
                cache_control=PRIVATE),
-        Router("/admin", route_handlers=[*workspace_admin.ROUTES, *exports_web.ROUTES],
-               guards=[agent_guard, superadmin_guard],
+        Router("/admin", route_handlers=ADMIN_ROUTES, guards=[agent_guard, superadmin_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("admin"),
                cache_control=PRIVATE),
         # The HelpRealm API (/api/{workspace}/...) and the REST API (/api/v1/...): token-authenticated,
@@ -129,7 +138,7 @@ def create_app(settings: Settings) -> Litestar:
                       max_bytes_per_ticket=limits.attachment_bytes_per_ticket)
     search = SearchService(settings.index_path)
     exports = exports_dir(settings.data_path)
-    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup(exports_dir=exports),
+    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup(exports_dir=exports), JobRunner(),
                              ExportRunner(exports)])
     live = Live()  # in-process pub/sub; ticket changes are published to it after each commit
 

@@ -5,9 +5,11 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember
+from app.audit.tables import AuditEntry
 from app.canned.tables import CannedResponse
 from app.exports.tables import ExportJob
 from app.faq.tables import FaqEntry
+from app.jobs.tables import BackgroundJob
 from app.mail.tables import MailAttempt, OutboxMail
 from app.tickets.tables import Attachment, Ticket, TicketTag, TicketType, TimelineEntry
 from app.web.tables import WebSession
@@ -29,6 +31,8 @@ APP_CONFIG = AppConfig(
         Attachment,
         TicketTag,
         CannedResponse,
+        AuditEntry,
+        BackgroundJob,
         FaqEntry,
         OutboxMail,
         MailAttempt,

@@ -64,6 +64,12 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "agent.list_events"): (303, 303, 200, 200),
     ("POST", "agent.typing"): (303, 303, 204, 204),
     ("GET", "admin.workspace"): (303, 303, 403, 200),
+    ("GET", "admin.audit"): (303, 303, 403, 200),
+    ("GET", "admin.types"): (303, 303, 403, 200),
+    ("POST", "admin.types_add"): (303, 303, 403, 422),  # no name
+    ("POST", "admin.types_rename"): (303, 303, 403, 422),  # no name (checked before the type)
+    ("POST", "admin.types_remove"): (303, 303, 403, 404),  # type 999999: not this workspace's
+    ("GET", "admin.job"): (303, 303, 403, 404),  # no such job
     ("GET", "admin.export"): (303, 303, 403, 200),
     ("POST", "admin.export_run"): (303, 303, 403, 422),  # no dates
     ("GET", "admin.export_job"): (303, 303, 403, 404),  # no export job 1 in this world
@@ -143,7 +149,7 @@ def _path(world: World, audience: str, name: str) -> str:
     params = {"workspace_key": world.workspace["key"], "number": 1, "attachment_id": world.attachment_id,
               "ticket_hash": world.ticket["hash"] if audience != "anonymous" else "0" * 32,
               "token": "not-a-token", "file_path": "css/app.css", "entry_id": 1,
-              "response_id": 1, "job_id": 1}
+              "response_id": 1, "type_id": 999999, "job_id": 1}
     app = world.app
     handler = next(h for r in app.routes for h in r.route_handlers if h.name == name)
     needed = {p for path in handler.paths for p in params if "{" + p in path}

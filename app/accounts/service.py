@@ -17,6 +17,7 @@ from app.accounts.passwords import MAX_LENGTH, hash_password, verify_password
 from app.accounts.queries import forget_agents
 from app.accounts.tables import AccountToken, Agent, full_name
 from app.accounts.tokens import new_token, token_hash
+from app.audit import service as audit
 from app.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from app.i18n import _
 from app.mail import messages
@@ -98,12 +99,17 @@ async def authenticate(email: str, password: str) -> dict:
     email = email.strip().lower()
     agent = await Agent.select().where(Agent.email == email).first() if email else None
     ok = await verify_password(agent["password_hash"] if agent else None, password[:MAX_LENGTH])
+    if agent and not ok:  # an attempt on a real account: its workspace's admins see it
+        await audit.record(agent["workspace"], None, "login.failed", subject=agent["email"],
+                           agent_id=agent["id"], agent_name=full_name(agent["first_name"], agent["last_name"]))
     if not agent or not ok:
         raise NotAuthenticated(_("Wrong e-mail address or password."))
     if not agent["confirmed"]:
         raise NotAuthenticated(_("Please confirm your e-mail address first: use the link we mailed you."))
     if not agent["active"]:
         raise NotAuthenticated(_("This account is deactivated."))
+    await audit.record(agent["workspace"], None, "login", subject=agent["email"], agent_id=agent["id"],
+                       agent_name=full_name(agent["first_name"], agent["last_name"]))
     return agent
 
 

@@ -4,7 +4,7 @@ expires (app/system/cleanup.py)."""
 
 from app.migrate import sql_migration
 
-ID = "2026-11-24T05:40:00:107000"
+ID = "2026-11-24T05:47:00:107000"  # after m0006 (05:45), before m0009 (05:50)
 VERSION = "1.38.0"
 DESCRIPTION = "Export jobs"
 

@@ -164,14 +164,19 @@ _ticket_types: TTLCache[list[dict]] = TTLCache("ticket types")
 
 
 async def ticket_types(workspace_id: int) -> list[dict]:
-    """The workspace's ticket types (cached: the public form and every new ticket read them;
-    whatever changes types calls `_ticket_types.invalidate(workspace_id)`)."""
+    """The workspace's ticket types that may be chosen (not those being removed). Cached: the
+    public form and every new ticket read them; whatever changes types calls
+    `forget_ticket_types(workspace_id)`."""
     return await _ticket_types.get(
         workspace_id,
         lambda: TicketType.select(TicketType.id, TicketType.name)
-        .where(TicketType.workspace == workspace_id)
+        .where(TicketType.workspace == workspace_id, TicketType.retired == False)  # noqa: E712
         .order_by(TicketType.id),
     )
+
+
+def forget_ticket_types(workspace_id: int) -> None:
+    _ticket_types.invalidate(workspace_id)
 
 
 _default_groups: TTLCache[dict] = TTLCache("default group")

@@ -11,6 +11,8 @@ class TicketType(Table, db=ENGINE, tablename="ticket_type"):
     workspace = ForeignKey(Workspace, index=True)
     name = Varchar(length=100)
     created_at = Timestamptz()
+    # Being removed: its tickets are moving to another type (a background job); no longer offered.
+    retired = Boolean(default=False)
 
 
 class Ticket(Table, db=ENGINE, tablename="ticket"):

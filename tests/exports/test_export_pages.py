@@ -9,6 +9,7 @@ import pytest
 
 from app import clock, db
 from app.accounts.service import create_agent_confirmed
+from app.audit.tables import AuditEntry
 from app.exports import service
 from app.exports.jobs import ExportRunner, exports_dir
 from app.exports.tables import ExportJob
@@ -61,6 +62,9 @@ async def test_small_export_downloads_at_once(person: Person):
     response = await _export(person, format="json", with_thread="1")
     [row] = read_json(response.content)
     assert row["thread"][0]["kind"] == "customer"
+    audit = await AuditEntry.select(AuditEntry.action, AuditEntry.subject).order_by(AuditEntry.id)
+    assert [a["subject"] for a in audit if a["action"] == "export.run"] == [f"csv {TODAY()}..{TODAY()}",
+                                                                           f"json {TODAY()}..{TODAY()}"]
 
 
 async def test_large_export_becomes_a_job_with_polling_progress(person: Person, settings, monkeypatch):
