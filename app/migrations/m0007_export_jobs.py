@@ -1,10 +1,10 @@
 """Export jobs (app/exports/jobs.py): an export too large to download at once runs in the
 background; this row says how far it got and where its file is. Deleted with its file when it
-expires (app/system/cleanup.py)."""
+expires (app/system/cleanup.py). Its ID sorts after m0006 (05:45) and before m0009 (05:50)."""
 
 from app.migrate import sql_migration
 
-ID = "2026-11-24T05:47:00:107000"  # after m0006 (05:45), before m0009 (05:50)
+ID = "2026-11-24T05:47:00:107000"
 VERSION = "1.38.0"
 DESCRIPTION = "Export jobs"
 
