@@ -31,6 +31,8 @@ from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.canned import web as canned_web
 from app.config import Settings
+from app.exports import web as exports_web
+from app.exports.jobs import ExportRunner, exports_dir
 from app.groups import admin as groups_admin
 from app.jobs.runner import JobRunner
 from app.links import Links, RoutePaths
@@ -91,6 +93,7 @@ ADMIN_ROUTES = [
     *tickets_admin.ROUTES,
     *groups_admin.ROUTES,
     *admin_mail.ROUTES,
+    *exports_web.ROUTES,
 ]
 
 
@@ -140,7 +143,9 @@ def create_app(settings: Settings) -> Litestar:
                       max_files_per_ticket=limits.attachments_per_ticket,
                       max_bytes_per_ticket=limits.attachment_bytes_per_ticket)
     search = SearchService(settings.index_path)
-    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup(), JobRunner()])
+    exports = exports_dir(settings.data_path)
+    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup(exports_dir=exports), JobRunner(),
+                             ExportRunner(exports)])
     live = Live()  # in-process pub/sub; ticket changes are published to it after each commit
 
     @contextlib.asynccontextmanager

@@ -1,4 +1,4 @@
-"""The `helprealm` command: serve, migrate, reindex, create-workspace, --version."""
+"""The `helprealm` command: serve, migrate, reindex, create-workspace, export, --version."""
 
 from __future__ import annotations
 
@@ -176,6 +176,13 @@ def cmd_api_token(args: argparse.Namespace) -> None:
         print("helprealm: API access is off for this workspace (--enable, or Settings > API)", file=sys.stderr)
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    from app.exports.cli import run_export
+
+    settings = _settings(args)
+    sys.exit(asyncio.run(_with_database(settings, lambda: run_export(args))))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="helprealm", description="HelpRealm support ticket system")
     parser.add_argument("--version", action="version", version=f"helprealm {__version__}")
@@ -202,6 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     token = command("api-token", cmd_api_token, "generate a workspace's API token and print it (revokes the old one)")
     token.add_argument("--workspace", required=True, help="the workspace key")
     token.add_argument("--enable", action="store_true", help="also switch the workspace's API access on")
+    export = command("export", cmd_export, "export a workspace's tickets created in a date range")
+    export.add_argument("--workspace", required=True, help="the workspace key")
+    export.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD (UTC)")
+    export.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD (UTC), included")
+    export.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv")
+    export.add_argument("--output", required=True, help="the file to write")
+    export.add_argument("--with-thread", action="store_true", help="add each ticket's messages and replies")
+    export.add_argument("--with-notes", action="store_true", help="with --with-thread: internal notes too")
     return parser
 
 

@@ -7,6 +7,7 @@ from piccolo.conf.apps import AppConfig
 from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember
 from app.audit.tables import AuditEntry
 from app.canned.tables import CannedResponse
+from app.exports.tables import ExportJob
 from app.faq.tables import FaqEntry
 from app.jobs.tables import BackgroundJob
 from app.mail.tables import MailAttempt, OutboxMail
@@ -39,5 +40,6 @@ APP_CONFIG = AppConfig(
         MailAttempt,
         WorkspaceMail,
         WorkspaceApi,
+        ExportJob,
     ],
 )

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from bench import export as export_phase
 from bench import lists as list_phases
 from bench import live
 from bench.report import RESULTS, TARGETS, flatten, log, print_table, summary
@@ -30,7 +31,7 @@ PYZ = REPO / "build" / "helprealm.pyz"
 REQUIRED_APP_MODULES = ("app.search.indexer", "app.search.service", "app.mail.outbox")
 
 AGENT_PHASES = ("list", "ticket_page", "search_common", "search_rare", "reply", "dashboard", "list_filtered")
-ALL_PHASES = (*AGENT_PHASES, "submit", "live", "bulk")  # list_filtered and bulk: bench/lists.py
+ALL_PHASES = (*AGENT_PHASES, "submit", "live", "bulk", "export")  # list_filtered, bulk: lists.py; export: export.py
 
 def helprealm_cmd(config: str) -> list[str]:
     exe = Path(sys.executable).parent / "helprealm"
@@ -294,6 +295,9 @@ def main(argv=None) -> None:
             "index_mb": size_mb(work / "site" / "search_index"),
         }
         server = None
+        if "export" in args.phases:  # the CLI on the database, with the server stopped
+            log("Export (helprealm export: CSV all, CSV and XLSX of ~10,000) ...")
+            result["export"] = export_phase.measure(seeded, log)
 
         if not args.no_floor and not profiled:
             log(f"Floor app: {args.clients} clients, {args.floor_duration:g} s ...")
@@ -339,6 +343,7 @@ def main(argv=None) -> None:
                 clients=args.clients, concurrency=args.concurrency, notes=notes)
     live.print_figures(result["figures"])
     list_phases.report(result, log)
+    export_phase.report(result, log)
     log(f"Written {paths[0]}")
     if keep:
         log(f"Kept {work}")

@@ -85,6 +85,13 @@ def test_pyz_serves_from_an_empty_folder(pyz, tmp_path):
     )
     assert created.returncode == 0, created.stderr
     public = next(line.split()[-1] for line in created.stdout.splitlines() if "Public page" in line)
+    # xlsxwriter works from inside the zipapp (an XLSX export of the empty workspace)
+    exported = subprocess.run(
+        [_python(), "helprealm.pyz", "export", "--workspace", public.rstrip("/").rsplit("/", 1)[1], "--from",
+         "2026-01-01", "--to", "2026-01-31", "--format", "xlsx", "--output", "out.xlsx"],
+        cwd=folder, capture_output=True, text=True, env=_env(), timeout=120,
+    )
+    assert exported.returncode == 0 and zipfile.is_zipfile(folder / "out.xlsx"), exported.stderr
 
     server = subprocess.Popen([_python(), "helprealm.pyz", "serve"], cwd=folder, env=_env(),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

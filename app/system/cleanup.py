@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from app import clock, db
 from app.accounts.tables import AccountToken
+from app.exports.jobs import delete_expired as delete_expired_exports
 from app.web.tables import WebSession
 
 log = logging.getLogger("helprealm.cleanup")
@@ -21,8 +23,9 @@ INTERVAL_SECONDS = 3600.0
 class Cleanup:
     name = "cleanup"
 
-    def __init__(self, interval: float = INTERVAL_SECONDS) -> None:
+    def __init__(self, interval: float = INTERVAL_SECONDS, exports_dir: Path | None = None) -> None:
         self.interval = interval
+        self.exports_dir = exports_dir
 
     async def run_once(self) -> dict[str, int]:
         """Delete what expired; returns how many rows of each kind."""
@@ -33,6 +36,8 @@ class Cleanup:
                 (AccountToken.expires_at <= now) | AccountToken.used_at.is_not_null()
             ).returning(AccountToken.id)
         counts = {"sessions": len(sessions), "tokens": len(tokens)}
+        if self.exports_dir is not None:  # export files and their jobs, a day after they were made
+            counts["exports"] = await delete_expired_exports(self.exports_dir)
         if any(counts.values()):
             log.info("Cleanup deleted %(sessions)d expired sessions and %(tokens)d spent links", counts)
         return counts

@@ -1,0 +1,1 @@
+"""Ticket exports: CSV, JSON and XLSX, streamed; large ones as background jobs."""
