@@ -18,14 +18,6 @@ from tests.helpers import HTMX, Person, csrf_from, soup
 from tests.journeys import login, open_ticket, workspace_with_admin
 
 
-@pytest.fixture
-async def desk(database):
-    workspace, admin = await factories.workspace()
-    bea = await create_agent_confirmed(workspace["id"], email="bea@acme.test", first_name="Bea", last_name="Agent",
-                                       password="correct horse")
-    return workspace, await factories.viewer(admin), await factories.viewer(bea)
-
-
 async def test_an_absorbed_ticket_takes_no_more_writes(desk):
     """After a merge, a reply sent from a stale tab on the absorbed ticket must be refused (or
     go to the survivor), not reopen the absorbed ticket and mail the customer from it."""
@@ -192,7 +184,6 @@ async def test_reply_posted_on_an_absorbed_ticket_via_http(person: Person):
 
 
 async def test_a_plain_agent_creating_a_ticket_outside_their_groups_is_not_sent_to_a_404(person: Person):
-    from app.accounts.service import create_agent_confirmed
     from app.accounts.tables import AgentGroup
     from app.tickets.tables import TicketType
     workspace, _ = await workspace_with_admin()

@@ -9,7 +9,6 @@ from datetime import date
 
 import pytest
 
-from app.accounts.service import create_agent_confirmed
 from app.accounts.tables import Agent, AgentGroup
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.mail.tables import OutboxMail
@@ -30,14 +29,6 @@ async def _events(ticket_id: int) -> list[str]:
 
 async def _row(ticket_id: int) -> dict:
     return await Ticket.select().where(Ticket.id == ticket_id).first()
-
-
-@pytest.fixture
-async def desk(database):
-    workspace, admin = await factories.workspace()
-    bea = await create_agent_confirmed(workspace["id"], email="bea@acme.test", first_name="Bea", last_name="Agent",
-                                       password="correct horse")
-    return workspace, await factories.viewer(admin), await factories.viewer(bea)
 
 
 async def test_deadline_and_subject_change_with_one_event_each(desk):
