@@ -33,6 +33,8 @@ from app.canned import web as canned_web
 from app.config import Settings
 from app.exports import web as exports_web
 from app.exports.jobs import ExportRunner, exports_dir
+from app.faq import admin as faq_admin
+from app.faq import web as faq_web
 from app.groups import admin as groups_admin
 from app.jobs.runner import JobRunner
 from app.links import Links, RoutePaths
@@ -94,6 +96,7 @@ ADMIN_ROUTES = [
     *groups_admin.ROUTES,
     *admin_mail.ROUTES,
     *exports_web.ROUTES,
+    *faq_admin.ROUTES,
 ]
 
 
@@ -121,7 +124,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         Router("/api", route_handlers=[], exception_handlers=json_handlers(helprealm_api_shape),
                response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
-        Router("/", route_handlers=[*portal_web.ROUTES, uploads(portal_web.UPLOADS)],
+        Router("/", route_handlers=[*portal_web.ROUTES, *faq_web.ROUTES, uploads(portal_web.UPLOADS)],
                dependencies={"workspace": Provide(portal_web.provide_workspace)}, exception_handlers=pages,
                response_headers=router_headers("portal")),
     ]
@@ -145,7 +148,8 @@ def create_app(settings: Settings) -> Litestar:
     search = SearchService(settings.index_path)
     exports = exports_dir(settings.data_path)
     loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup(exports_dir=exports), JobRunner(),
-                             ExportRunner(exports)])
+                             ExportRunner(exports),
+                             search.faq.writer])
     live = Live()  # in-process pub/sub; ticket changes are published to it after each commit
 
     @contextlib.asynccontextmanager
@@ -183,6 +187,7 @@ def create_app(settings: Settings) -> Litestar:
             settings=settings, links=site, storage=storage, search=search, captchas=Captchas(secret), client=client,
             ticket_wait=WaitBetween(limits.ticket_wait_seconds),
             posts=PerMinute(limits.customer_posts_per_minute), live=live,
+            faq_searches=PerMinute(limits.faq_searches_per_minute),
         ))},
         lifespan=[lifespan],
         plugins=[HTMXPlugin()],

@@ -123,11 +123,14 @@ def cmd_reindex(args: argparse.Namespace) -> None:
     bar = ProgressBar()
 
     async def work():
-        return await rebuild(SearchIndex(settings.index_path), progress=bar)
+        from app.search import faq  # the FAQ's own small index in the same folder (app/search/faq.py)
 
-    count = asyncio.run(_with_database(settings, work))
+        tickets = await rebuild(SearchIndex(settings.index_path), progress=bar)
+        return tickets, await faq.rebuild(faq.FaqIndex(settings.index_path))
+
+    count, faq_count = asyncio.run(_with_database(settings, work))
     bar.finish()
-    print(f"Indexed {count} tickets into {settings.index_path}")
+    print(f"Indexed {count} tickets and {faq_count} FAQ entries into {settings.index_path}")
 
 
 def cmd_create_workspace(args: argparse.Namespace) -> None:

@@ -55,6 +55,7 @@ class LimitsSettings:
     attachments_per_ticket: int = 50
     attachment_bytes_per_ticket: int = 100 * 1024 * 1024
     customer_posts_per_minute: int = 10
+    faq_searches_per_minute: int = 30  # FAQ searches and suggestions per client IP (public page)
 
 
 @dataclass(frozen=True)

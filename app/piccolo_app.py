@@ -8,7 +8,7 @@ from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember
 from app.audit.tables import AuditEntry
 from app.canned.tables import CannedResponse
 from app.exports.tables import ExportJob
-from app.faq.tables import FaqEntry
+from app.faq.tables import FaqDeflection, FaqEntry
 from app.jobs.tables import BackgroundJob
 from app.mail.tables import MailAttempt, OutboxMail
 from app.mail.workspace_mail import WorkspaceMail
@@ -36,6 +36,7 @@ APP_CONFIG = AppConfig(
         AuditEntry,
         BackgroundJob,
         FaqEntry,
+        FaqDeflection,
         OutboxMail,
         MailAttempt,
         WorkspaceMail,

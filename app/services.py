@@ -34,6 +34,7 @@ class Services:
     client: ClientAddress
     ticket_wait: WaitBetween  # between two tickets from one client
     posts: PerMinute  # customer replies and uploads
+    faq_searches: PerMinute  # the public FAQ search and subject suggestions (app/faq/web.py)
     live: Live  # event hub and presence (app/live/)
 
     @property

@@ -90,6 +90,12 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "admin.export_run"): (303, 303, 403, 422),  # no dates
     ("GET", "admin.export_job"): (303, 303, 403, 404),  # no export job 1 in this world
     ("GET", "admin.export_download"): (303, 303, 403, 404),
+    ("GET", "admin.faq"): (303, 303, 403, 200),
+    ("POST", "admin.faq_create"): (303, 303, 403, 422),  # no question, no answer
+    ("GET", "admin.faq_entry"): (303, 303, 403, 404),  # entry 999999: not this workspace's
+    ("POST", "admin.faq_update"): (303, 303, 403, 404),
+    ("POST", "admin.faq_delete"): (303, 303, 403, 404),
+    ("POST", "admin.faq_move"): (303, 303, 403, 422),  # no direction (checked before the entry)
     ("POST", "agent.vacation"): (303, 303, 400, 400),  # no "on" field
     ("GET", "agent.canned"): (303, 303, 200, 200),
     ("GET", "agent.canned_new"): (303, 303, 200, 200),
@@ -106,6 +112,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "portal.reply"): (404, 422, 422, 422),
     ("POST", "portal.upload"): (404, 422, 422, 422),
     ("GET", "portal.file"): (404, 200, 200, 200),
+    ("GET", "portal.faq"): (200, 200, 200, 200),
+    ("GET", "portal.faq_suggest"): (200, 200, 200, 200),
+    ("GET", "portal.faq_entry"): (404, 404, 404, 404),  # entry 999999: not this workspace's
     ("POST", "portal.edit_post"): (404, 422, 422, 422),
     ("POST", "agent.delete_file"): (303, 303, 303, 404),  # the agent removed it first
     ("POST", "accounts.logout"): (303, 303, 303, 303),  # last: it ends the session
@@ -165,7 +174,8 @@ def _path(world: World, audience: str, name: str) -> str:
     params = {"workspace_key": world.workspace["key"], "number": 1, "attachment_id": world.attachment_id,
               "ticket_hash": world.ticket["hash"] if audience != "anonymous" else "0" * 32,
               "token": "not-a-token", "file_path": "css/app.css", "entry_id": 1,
-              "response_id": 1, "type_id": 999999, "job_id": 1, "group_id": 999999, "agent_id": 1}
+              "response_id": 1, "type_id": 999999, "job_id": 1, "group_id": 999999, "agent_id": 1,
+              "faq_id": 999999}
     app = world.app
     handler = next(h for r in app.routes for h in r.route_handlers if h.name == name)
     needed = {p for path in handler.paths for p in params if "{" + p in path}

@@ -11,3 +11,13 @@ class FaqEntry(Table, db=ENGINE, tablename="faq_entry"):
     answer = Text()
     position = Integer(default=0)
     created_at = Timestamptz()
+
+
+class FaqDeflection(Table, db=ENGINE, tablename="faq_deflection"):
+    """A public form whose customer opened a suggested entry (migration m0013); times in Unix
+    seconds. Written by app/faq/deflection.py, counted on the dashboard."""
+
+    workspace = ForeignKey(Workspace)
+    nonce = Varchar(length=32, unique=True)
+    opened_at = Integer()
+    ticket_sent_at = Integer(null=True, default=None)

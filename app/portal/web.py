@@ -13,6 +13,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect, Template
 
 from app.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
+from app.faq import deflection
 from app.faq import service as faq
 from app.i18n import _
 from app.links import Links
@@ -54,6 +55,8 @@ async def _form_page(request: Request, workspace: dict, captchas: Captchas, stat
             "types": await queries.ticket_types(workspace["id"]),
             "faq": await faq.list_entries(workspace["id"]),
             "captcha": captchas.new(),
+            # Kept across a re-shown form, so a suggestion opened before a typo still counts.
+            "faq_nonce": deflection.valid_nonce(context.get("values", {}).get("faq_nonce")) or deflection.new_nonce(),
             **context,
         },
         fragment="portal/_ticket_form.html",
@@ -71,7 +74,7 @@ async def create_ticket(request: Request, workspace: Injected[dict], data: Form,
                         services: Injected[Services]) -> Template:
     captchas, ticket_wait = services.captchas, services.ticket_wait
     address = services.client.of(request)
-    values = {k: v for k, v in data.items() if k in ("name", "email", "subject", "text", "type", "prio")}
+    values = {k: v for k, v in data.items() if k in ("name", "email", "subject", "text", "type", "prio", "faq_nonce")}
     try:
         # Claimed before any await, so simultaneous tickets from one address cannot all pass.
         ticket_wait.claim(address, _("Please wait %(seconds)d seconds before opening another ticket."))
@@ -80,7 +83,7 @@ async def create_ticket(request: Request, workspace: Injected[dict], data: Form,
     try:
         types = {row["id"] for row in await queries.ticket_types(workspace["id"])}  # to show every problem at once
         new = NewTicket.from_form(data, type_ids=types, extra_errors=captchas.errors(data))
-        await service.create_ticket(workspace, new)
+        await service.create_ticket(workspace, new, faq_nonce=deflection.valid_nonce(data.get("faq_nonce")))
     except ValidationFailed as exc:
         ticket_wait.release(address)  # nothing was opened: fixing the form needs no wait
         return await _form_page(request, workspace, captchas, 422, values=values, errors=exc.errors)

@@ -19,3 +19,17 @@ def register(listener: Callable[[int], None] | None) -> None:
 def ticket_changed(ticket_id: int) -> None:
     if _listener is not None:
         _listener(ticket_id)
+
+
+# The FAQ index (app/search/faq.py) hears of a workspace's FAQ changes the same way.
+_faq_listener: Callable[[int], None] | None = None
+
+
+def register_faq(listener: Callable[[int], None] | None) -> None:
+    global _faq_listener
+    _faq_listener = listener
+
+
+def faq_changed(workspace_id: int) -> None:
+    if _faq_listener is not None:
+        _faq_listener(workspace_id)

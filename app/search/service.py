@@ -21,6 +21,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from app.search import events
+from app.search.faq import FaqSearch
 from app.search.gate import SearchGate
 from app.search.indexer import IndexWriterTask, SearchIndex, rebuild
 from app.search.query import Searcher, SearchResult
@@ -111,6 +112,7 @@ class SearchService:
     def __init__(self, index_dir: Path) -> None:
         self.index = SearchIndex(index_dir)
         self.writer = IndexWriterTask(self.index)
+        self.faq = FaqSearch(index_dir)  # the FAQ's own small index beside the tickets' (app/search/faq.py)
         self._pool: SearcherPool | None = None
         # Searches wait here, in the event loop, rather than each holding one of the default
         # executor's few threads (which the writer and password hashing need too); the gate lets
@@ -131,6 +133,7 @@ class SearchService:
             log.info("Indexing %d tickets missing from the search index", len(missing))
             for ticket_id in missing:
                 self.writer.enqueue(ticket_id)
+        await self.faq.start()  # after a ticket rebuild, which empties the folder
         self.ready = True
 
     async def _missing_ticket_ids(self) -> list[int]:
@@ -145,11 +148,13 @@ class SearchService:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await asyncio.to_thread(pool.close)
+        await self.faq.stop()
         self.index.close()
 
     async def idle(self) -> None:
         """Wait until every change so far is searchable."""
         await self.writer.idle()
+        await self.faq.idle()
 
     async def search(self, scope: TicketScope, text: str, limit: int = 25, offset: int = 0) -> SearchResult:
         """Hits offset..offset+limit by relevance, within the scope."""

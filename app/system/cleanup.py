@@ -13,6 +13,7 @@ from pathlib import Path
 from app import clock, db
 from app.accounts.tables import AccountToken
 from app.exports.jobs import delete_expired as delete_expired_exports
+from app.faq.deflection import delete_old as delete_old_deflections
 from app.web.tables import WebSession
 
 log = logging.getLogger("helprealm.cleanup")
@@ -36,6 +37,7 @@ class Cleanup:
                 (AccountToken.expires_at <= now) | AccountToken.used_at.is_not_null()
             ).returning(AccountToken.id)
         counts = {"sessions": len(sessions), "tokens": len(tokens)}
+        counts["faq_deflections"] = await delete_old_deflections()  # counted forms, after 90 days
         if self.exports_dir is not None:  # export files and their jobs, a day after they were made
             counts["exports"] = await delete_expired_exports(self.exports_dir)
         if any(counts.values()):

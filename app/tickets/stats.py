@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from app import clock
+from app.faq import deflection
 from app.tickets.scopes import visible_to
 from app.tickets.status import Status
 from app.tickets.tables import Ticket
@@ -48,6 +49,8 @@ class Cards:
     groups: int  # the workspace's groups
     agents: int  # its active agents
     on_vacation: int  # of those, how many are away
+    faq_opened: int = 0  # public forms whose FAQ suggestion was opened, last 30 days
+    faq_deflected: int = 0  # of those, forms that sent no ticket within 30 minutes
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ GROUP BY label
 UNION ALL SELECT 'groups', '', COUNT(*) FROM agent_group WHERE workspace = {{}}
 UNION ALL SELECT 'agents', '', COUNT(*) FROM agent WHERE workspace = {{}} AND active
 UNION ALL SELECT 'on_vacation', '', COUNT(*) FROM agent WHERE workspace = {{}} AND active AND on_vacation
-"""
+""" + deflection.DASHBOARD_SQL  # FAQ suggestions opened and deflected, last 30 days (app/faq/deflection.py)
 
 CARDS = ("mine", "groups_open", "unassigned", "overdue", "waiting")
 
@@ -129,12 +132,14 @@ async def dashboard(viewer: Viewer) -> Dashboard:
 
     first_day = today() - timedelta(days=CHART_DAYS - 1)
     ws = viewer.workspace_id
-    rows = await Ticket.raw(_PER_DAY_SQL.format(visible=visible), *visible_args, first_day.isoformat(), ws, ws, ws)
+    rows = await Ticket.raw(_PER_DAY_SQL.format(visible=visible), *visible_args, first_day.isoformat(), ws, ws, ws,
+                            *deflection.dashboard_args(ws))
     by_day = {r["label"]: r["n"] for r in rows if r["kind"] == "day"}
     counts = {r["kind"]: r["n"] for r in rows if r["kind"] != "day"}
 
     cards = Cards(**{name: sum(int(r[name] or 0) for r in per_type) for name in CARDS},
-                  groups=counts["groups"], agents=counts["agents"], on_vacation=counts["on_vacation"])
+                  groups=counts["groups"], agents=counts["agents"], on_vacation=counts["on_vacation"],
+                  faq_opened=counts["faq_opened"], faq_deflected=counts["faq_deflected"])
     days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
     charts = ChartData(
         per_type=sorted(((r["type_name"], r["total"]) for r in per_type), key=lambda p: (-p[1], p[0])),

@@ -10,6 +10,7 @@ from app import clock, db
 from app.accounts.tables import AgentGroup
 from app.accounts.tokens import new_token, token_hash
 from app.errors import Forbidden, ValidationFailed
+from app.faq import deflection
 from app.i18n import _
 from app.mail import messages
 from app.tickets import queries, refs
@@ -60,10 +61,12 @@ async def _check(workspace: dict, new: NewTicket) -> None:
         raise ValidationFailed(errors)
 
 
-async def create_ticket(workspace: dict, new: NewTicket, *, actor: Actor = CUSTOMER) -> Created:
-    """Open a ticket for a customer: the public form, an agent on their behalf, the API or mail."""
+async def create_ticket(workspace: dict, new: NewTicket, *, actor: Actor = CUSTOMER,
+                        faq_nonce: str | None = None) -> Created:
+    """Open a ticket for a customer: the public form, an agent on their behalf, the API or mail.
+    `faq_nonce`: the public form's nonce, for FAQ deflection counting (app/faq/deflection.py)."""
     await _check(workspace, new)
-    return await _insert(workspace, new, actor, await queries.default_group_id(workspace["id"]))
+    return await _insert(workspace, new, actor, await queries.default_group_id(workspace["id"]), faq_nonce)
 
 
 async def create_for_customer(viewer: Viewer, new: NewTicket, group_id: int, assignee_id: int | None) -> Created:
@@ -84,7 +87,8 @@ async def create_for_customer(viewer: Viewer, new: NewTicket, group_id: int, ass
     return created
 
 
-async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int | None) -> Created:
+async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int | None,
+                  faq_nonce: str | None = None) -> Created:
     needs_confirmation = bool(workspace["confirm_email"]) and new.channel in CHANNELS_NEEDING_CONFIRMATION
     needs_confirmation = needs_confirmation and actor.kind == "customer"
     token, digest = new_token() if needs_confirmation else (None, None)
@@ -98,6 +102,8 @@ async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int |
             new.email, new.type_id, new.prio, status, group_id, digest, actor.agent_id, now, now,
         )
         unit = Change(rows[0], actor, now=now)
+        if faq_nonce:  # one UPDATE by unique key; touches no row unless a suggestion was opened
+            await deflection.ticket_sent(workspace["id"], faq_nonce)
         unit.event("created", {"source": new.channel.value, "status": unit.ticket["status"]})
         unit.mail(messages.queue_ticket_created, confirmation_token=token)
         await unit.flush()

@@ -1,0 +1,76 @@
+"""Did a suggested FAQ entry spare a ticket? Counted per public form through a nonce.
+
+The form carries a random nonce (a hidden field, made when the page is rendered). Opening a
+suggested entry from that form writes one row (workspace, nonce, opened_at); submitting a ticket
+with that nonce sets `ticket_sent_at` with one UPDATE inside the ticket's own write (a unique
+index lookup that touches no row when no suggestion was opened, which is nearly always). A form
+whose suggestion was opened and that sent no ticket within DEFLECTION_SECONDS counts as deflected.
+
+Times are Unix seconds from app.clock. Rows older than KEEP_DAYS are deleted by the cleanup loop.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from app import clock, db
+from app.faq.tables import FaqDeflection
+
+DEFLECTION_SECONDS = 30 * 60
+DASHBOARD_DAYS = 30
+KEEP_DAYS = 90
+_NONCE = re.compile(r"[0-9a-f]{32}")
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+def valid_nonce(value: object) -> str | None:
+    """The nonce if it is one we could have made (32 lowercase hex digits), else None."""
+    return value if isinstance(value, str) and _NONCE.fullmatch(value) else None
+
+
+def _now() -> int:
+    return int(clock.unix())
+
+
+async def suggestion_opened(workspace_id: int, nonce: str) -> None:
+    """The customer of form `nonce` opened a suggested entry (the first opening counts)."""
+    async with db.write():
+        await FaqDeflection.raw(
+            "INSERT INTO faq_deflection (workspace, nonce, opened_at) VALUES ({}, {}, {})"
+            " ON CONFLICT (nonce) DO NOTHING",
+            workspace_id, nonce, _now())
+
+
+async def ticket_sent(workspace_id: int, nonce: str) -> None:
+    """A ticket was submitted from form `nonce`; call inside the ticket's write transaction."""
+    await FaqDeflection.raw(
+        "UPDATE faq_deflection SET ticket_sent_at = {} WHERE nonce = {} AND workspace = {} AND ticket_sent_at IS NULL",
+        _now(), nonce, workspace_id)
+
+
+# Two rows for the dashboard (app/tickets/stats.py adds them to its second query): forms whose
+# suggestion was opened in the last 30 days, and of those whose half hour is over, how many sent no
+# ticket within it. Placeholders: workspace, since; workspace, since, decided before, the half hour.
+DASHBOARD_SQL = """
+UNION ALL SELECT 'faq_opened', '', COUNT(*) FROM faq_deflection WHERE workspace = {{}} AND opened_at >= {{}}
+UNION ALL SELECT 'faq_deflected', '', COUNT(*) FROM faq_deflection WHERE workspace = {{}} AND opened_at >= {{}}
+    AND opened_at <= {{}} AND (ticket_sent_at IS NULL OR ticket_sent_at > opened_at + {{}})
+"""
+
+
+def dashboard_args(workspace_id: int) -> list:
+    now = _now()
+    since = now - DASHBOARD_DAYS * 86400
+    return [workspace_id, since, workspace_id, since, now - DEFLECTION_SECONDS, DEFLECTION_SECONDS]
+
+
+async def delete_old() -> int:
+    """Forget forms opened more than KEEP_DAYS ago (the cleanup loop); returns how many."""
+    async with db.write():
+        rows = await FaqDeflection.delete().where(
+            FaqDeflection.opened_at < _now() - KEEP_DAYS * 86400).returning(FaqDeflection.id)
+    return len(rows)
