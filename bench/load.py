@@ -25,6 +25,7 @@ CSRF_INPUT = re.compile(r'<input[^>]*name="_csrf_token"[^>]*>')
 VALUE = re.compile(r'value="([^"]*)"')
 CAPTCHA_Q = re.compile(r'class="captcha-question">\s*(\d+)\s*\+\s*(\d+)')
 CAPTCHA_TOKEN = re.compile(r'name="captcha_token" value="([^"]+)"')
+FAQ_NONCE = re.compile(r'name="faq_nonce" value="([0-9a-f]+)"')  # sent like a browser sends it (app/faq/deflection.py)
 TYPE_OPTION = re.compile(r'<select name="type">\s*<option value="(\d+)"')
 SUCCESS = 'class="success-message"'
 HTMX = {"HX-Request": "true"}
@@ -141,6 +142,8 @@ async def submit(spec: dict) -> dict:
                     "captcha": str(int(a) + int(b)),
                     "captcha_token": CAPTCHA_TOKEN.search(html).group(1),
                 }
+                if nonce := FAQ_NONCE.search(html):
+                    data["faq_nonce"] = nonce.group(1)
                 counter[0] += 1
                 t1 = time.perf_counter()
                 done = await client.post_form(create_path, data, headers=HTMX)

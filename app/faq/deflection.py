@@ -2,9 +2,14 @@
 
 The form carries a random nonce (a hidden field, made when the page is rendered). Opening a
 suggested entry from that form writes one row (workspace, nonce, opened_at); submitting a ticket
-with that nonce sets `ticket_sent_at` with one UPDATE inside the ticket's own write (a unique
-index lookup that touches no row when no suggestion was opened, which is nearly always). A form
-whose suggestion was opened and that sent no ticket within DEFLECTION_SECONDS counts as deflected.
+with that nonce sets `ticket_sent_at` with one UPDATE by unique key inside the ticket's own write.
+A form whose suggestion was opened and that sent no ticket within DEFLECTION_SECONDS counts as
+deflected.
+
+Most tickets come from forms whose suggestions nobody opened, so the submission skips even that
+UPDATE unless this process saw the nonce's suggestion opened in the last DEFLECTION_SECONDS (a
+ticket sent later counts as deflected anyway). The server is one process; after a restart a
+ticket sent within the half hour of an opening before it is missed (counted as deflected).
 
 Times are Unix seconds from app.clock. Rows older than KEEP_DAYS are deleted by the cleanup loop.
 """
@@ -36,6 +41,27 @@ def _now() -> int:
     return int(clock.unix())
 
 
+_recent: dict[str, float] = {}  # nonce -> clock.monotonic() of its suggestion's opening
+RECENT_MAX = 50_000
+
+
+def pending(value: object) -> str | None:
+    """The nonce a submitted form carries, if its ticket must be recorded: a suggestion of that
+    form was opened within the last half hour (else None: the submission skips the UPDATE)."""
+    opened = _recent.get(value) if isinstance(value, str) else None
+    if opened is None or clock.monotonic() - opened > DEFLECTION_SECONDS:
+        return None
+    return value
+
+
+def _remember(nonce: str) -> None:
+    now = clock.monotonic()
+    if len(_recent) >= RECENT_MAX:  # forget openings whose half hour is over (or all, under a flood)
+        for key in [k for k, t in _recent.items() if now - t > DEFLECTION_SECONDS] or list(_recent):
+            del _recent[key]
+    _recent.setdefault(nonce, now)
+
+
 async def suggestion_opened(workspace_id: int, nonce: str) -> None:
     """The customer of form `nonce` opened a suggested entry (the first opening counts)."""
     async with db.write():
@@ -43,6 +69,7 @@ async def suggestion_opened(workspace_id: int, nonce: str) -> None:
             "INSERT INTO faq_deflection (workspace, nonce, opened_at) VALUES ({}, {}, {})"
             " ON CONFLICT (nonce) DO NOTHING",
             workspace_id, nonce, _now())
+    _remember(nonce)
 
 
 async def ticket_sent(workspace_id: int, nonce: str) -> None:

@@ -83,7 +83,7 @@ async def create_ticket(request: Request, workspace: Injected[dict], data: Form,
     try:
         types = {row["id"] for row in await queries.ticket_types(workspace["id"])}  # to show every problem at once
         new = NewTicket.from_form(data, type_ids=types, extra_errors=captchas.errors(data))
-        await service.create_ticket(workspace, new, faq_nonce=deflection.valid_nonce(data.get("faq_nonce")))
+        await service.create_ticket(workspace, new, faq_nonce=deflection.pending(data.get("faq_nonce")))
     except ValidationFailed as exc:
         ticket_wait.release(address)  # nothing was opened: fixing the form needs no wait
         return await _form_page(request, workspace, captchas, 422, values=values, errors=exc.errors)

@@ -153,6 +153,8 @@ async def test_opening_a_suggestion_and_deflection_counting(desk, person: Person
         frozen.advance(minutes=30)
         await open_ticket(person, acme, faq_nonce=nonces[1])  # sent 40 minutes later: deflected anyway
         await open_ticket(person, acme, faq_nonce=deflection.new_nonce())  # never opened: no row, no error
+        sent = {r["nonce"]: r["ticket_sent_at"] for r in await FaqDeflection.select()}
+        assert sent[nonces[0]] is not None and sent[nonces[1]] is None  # after the half hour: not even recorded
         cards = (await stats.dashboard(ann)).cards
         assert (cards.faq_opened, cards.faq_deflected) == (3, 2)
 

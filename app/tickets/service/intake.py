@@ -102,7 +102,7 @@ async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int |
             new.email, new.type_id, new.prio, status, group_id, digest, actor.agent_id, now, now,
         )
         unit = Change(rows[0], actor, now=now)
-        if faq_nonce:  # one UPDATE by unique key; touches no row unless a suggestion was opened
+        if faq_nonce:  # one UPDATE by unique key, only for a form whose FAQ suggestion was opened
             await deflection.ticket_sent(workspace["id"], faq_nonce)
         unit.event("created", {"source": new.channel.value, "status": unit.ticket["status"]})
         unit.mail(messages.queue_ticket_created, confirmation_token=token)
