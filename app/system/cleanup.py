@@ -37,7 +37,8 @@ class Cleanup:
                 (AccountToken.expires_at <= now) | AccountToken.used_at.is_not_null()
             ).returning(AccountToken.id)
         counts = {"sessions": len(sessions), "tokens": len(tokens)}
-        counts["faq_deflections"] = await delete_old_deflections()  # counted forms, after 90 days
+        if deflections := await delete_old_deflections():  # FAQ deflection rows, after 90 days
+            counts["faq_deflections"] = deflections
         if self.exports_dir is not None:  # export files and their jobs, a day after they were made
             counts["exports"] = await delete_expired_exports(self.exports_dir)
         if any(counts.values()):

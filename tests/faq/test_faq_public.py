@@ -167,6 +167,9 @@ async def test_opening_a_suggestion_and_deflection_counting(desk, person: Person
         frozen.advance(days=31)  # out of the dashboard's 30 days
         cards = (await stats.dashboard(ann)).cards
         assert (cards.faq_opened, cards.faq_deflected) == (0, 0)
+        await login(person)  # the session of a month ago has expired
+        dashboard = soup(await person.page("/dashboard"))
+        assert dashboard.select_one("[data-card=mine]") and not dashboard.select("[data-card=faq]")  # no card
         frozen.advance(days=60)  # past the 90 days the rows are kept
         assert (await Cleanup().run_once())["faq_deflections"] == 3
         assert await FaqDeflection.count() == 0
