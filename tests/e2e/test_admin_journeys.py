@@ -2,9 +2,10 @@
 
 a) an admin creates a group, adds an agent, turns on round robin and makes the group the default;
    a customer's new ticket from the public page lands on that agent;
-b) the admin exports the day as an Excel file and opens it.
+b) the admin exports the day as an Excel file and opens it;
+c) the admin cancels the workspace in the danger zone and lands on the goodbye page.
 
-In a workspace of their own (made with the CLI), so the other journeys' counts stay as they expect.
+Each in a workspace of its own (made with the CLI), so the other journeys' counts stay as they expect.
 The agent is written into the database directly: the agents' admin pages are another part of the
 administration, and this journey is about groups.
 """
@@ -32,10 +33,10 @@ def _settled(page: Page) -> None:
     expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
 
 
-def _workspace(installation: Installation) -> str:
+def _workspace(installation: Installation, company: str = COMPANY, email: str = EMAIL) -> str:
     made = subprocess.run(
-        [str(HELPREALM), "create-workspace", "--config", str(installation.config), "--company", COMPANY,
-         "--name", "Rob Admin", "--email", EMAIL, "--password", PASSWORD],
+        [str(HELPREALM), "create-workspace", "--config", str(installation.config), "--company", company,
+         "--name", "Rob Admin", "--email", email, "--password", PASSWORD],
         capture_output=True, text=True, timeout=60, cwd=installation.config.parent)
     assert made.returncode == 0, made.stdout + made.stderr
     return re.search(r"/([0-9a-f]{32})\b", made.stdout).group(1)
@@ -51,10 +52,10 @@ def _add_agent(installation: Installation, key: str) -> int:
         return cursor.lastrowid
 
 
-def _login(page: Page, installation: Installation) -> None:
+def _login(page: Page, installation: Installation, email: str = EMAIL, password: str = PASSWORD) -> None:
     page.goto(f"{installation.base_url}/login")
-    page.get_by_label("E-mail address").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{installation.base_url}/dashboard")
 
@@ -145,3 +146,45 @@ def test_round_robin_group_gets_the_new_ticket_and_the_day_exports_to_excel(brow
     finally:
         admin_context.close()
         customer_context.close()
+
+
+def _solve_captcha(page: Page) -> None:
+    question = page.locator(".captcha-question").inner_text()
+    a, b = re.fullmatch(r"\s*(\d+)\s*\+\s*(\d+)\s*=\s*\?\s*", question).groups()
+    page.get_by_role("textbox", name=re.compile("Captcha")).fill(str(int(a) + int(b)))
+
+
+def test_admin_cancels_the_workspace_in_the_danger_zone(browser, installation: Installation, shot):
+    company, email = "Short Lived GmbH", "sam@short.test"
+    key = _workspace(installation, company, email)
+    context = _context(browser)
+    try:
+        watched = _watch(context.new_page())
+        page = watched.page
+        _login(page, installation, email)
+        page.goto(f"{installation.base_url}/admin/")
+        page.get_by_role("navigation", name="Administration").get_by_role("link", name="Cancel workspace").click()
+        expect(page.get_by_role("heading", name="Danger zone")).to_be_visible()
+
+        watched.expect_status("POST", 422, r"/admin/cancel$")
+        page.get_by_label("Company name").fill("Short Lived")  # not exactly the name
+        _solve_captcha(page)
+        page.get_by_role("button", name="Cancel and delete my data").click()
+        expect(page.locator("#err-company")).to_be_visible()
+        shot(page, "cancel-01-wrong-name")
+
+        page.get_by_label("Company name").fill(company)
+        _solve_captcha(page)  # a new question: each one is good for one answer
+        page.get_by_role("button", name="Cancel and delete my data").click()
+        expect(page).to_have_url(f"{installation.base_url}/goodbye")
+        expect(page.locator(".message")).to_contain_text("are being deleted")
+        shot(page, "cancel-02-goodbye")
+
+        watched.expect_status("GET", 404, rf"/{key}/$")
+        page.goto(f"{installation.base_url}/{key}/")
+        expect(page.get_by_role("heading", name=company)).to_have_count(0)
+        page.goto(f"{installation.base_url}/dashboard")
+        expect(page).to_have_url(re.compile(r"/login"))  # the session ended
+        watched.assert_clean()
+    finally:
+        context.close()
