@@ -263,8 +263,11 @@ async def test_the_danger_zone_page_asks_for_the_name_and_the_captcha(client, pe
     with cookies(client, httpx.Cookies()):
         ticket = await open_ticket(customer, workspace)
     html = await person.page("/admin/cancel")
+    sessions = [row["value"] for row in await WebSession.select(WebSession.value)]
+    assert len(sessions) == 1 and json.loads(sessions[0])["agent_id"] == admin["id"]  # what a login stores
     response = await client.post("/admin/cancel", data={"_csrf_token": csrf_from(html), "company": "Acme",
                                                         **solve_captcha(html)}, follow_redirects=False)
+    assert await WebSession.count() == 0
     assert response.status_code == 303 and response.headers["location"] == "/goodbye"
     goodbye = await person.page("/goodbye")
     assert "are being deleted" in soup(goodbye).select_one(".message").get_text()
@@ -294,5 +297,6 @@ async def test_htmx_submit_redirects_to_goodbye_and_agents_get_403(client, perso
         response = await client.post("/admin/cancel", headers={"HX-Request": "true"},
                                      data={"_csrf_token": csrf_from(html), "company": "Acme", **solve_captcha(html)})
         assert response.status_code == 200 and response.headers["HX-Redirect"] == "/goodbye"
+    assert await WebSession.count() == 0  # Bea's session row too, found by the agent id inside it
     response = await client.get("/dashboard", follow_redirects=False)  # Bea's session ended too
     assert response.status_code == 303
