@@ -98,6 +98,9 @@ async def cancel_workspace(viewer: Viewer, company: str, *, captcha_errors: dict
         await Workspace.raw("UPDATE agent SET session_version = session_version + 1 WHERE workspace = {}", ws)
         await Workspace.raw("DELETE FROM outbox_mail WHERE workspace = {} AND status IN ('pending', 'failed')", ws)
         await Workspace.raw("DELETE FROM workspace_api WHERE workspace = {}", ws)
+        # A queued export would write a file for nobody (the export runner claims queued jobs).
+        await Workspace.raw("UPDATE export_job SET status = 'failed', error = 'Workspace cancelled' "
+                            "WHERE workspace = {} AND status = 'queued'", ws)
         total = 0
         for part in PLAN:
             total += (await Workspace.raw(f"SELECT COUNT(*) AS n FROM {part.table} WHERE {part.where}", ws))[0]["n"]

@@ -171,6 +171,11 @@ async def test_cancel_deletes_everything_of_one_workspace_and_nothing_of_the_oth
         kept_hits = await _hits(search, kept, "printer")
         assert kept_hits
 
+        async with db.write():  # an export waiting for the runner when the workspace is cancelled
+            now = clock.now()
+            await ExportJob(workspace=doomed["id"], requested_by=doomed_admin["id"], format="csv", date_from=now.date(),
+                            date_to=now.date(), options={}, created_at=now, expires_at=now).save()
+
         monkeypatch.setattr(cancel, "BATCH", 3)  # many small steps: the order must hold between them
         job = await cancel.cancel_workspace(
             await factories.viewer(doomed_admin), "  Doomed Inc ", captcha_errors={},
@@ -189,6 +194,9 @@ async def test_cancel_deletes_everything_of_one_workspace_and_nothing_of_the_oth
         left = sum(len(rows) for rows in (await _rows(schema, doomed["id"])).values())
         assert job["total"] == left - 1  # all but the job's own row, which goes with the workspace row
 
+        export_files = _files(exports_dir(settings.data_path))
+        await ExportRunner(exports_dir(settings.data_path)).run_once()
+        assert _files(exports_dir(settings.data_path)) == export_files  # the queued export was called off
         await JobRunner().run_until_idle()
         await search.idle()
 
