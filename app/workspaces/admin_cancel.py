@@ -30,7 +30,7 @@ async def _page(request: Request, viewer: Viewer, services: Services, status_cod
     context.setdefault("errors", {})
     context.setdefault("values", {})
     context.update(viewer=viewer, workspace=await get_by_id(viewer.workspace_id), captcha=services.captchas.new())
-    return render(request, "admin/cancel.html", context, status_code=status_code)
+    return render(request, "admin/cancel.html", context, fragment="admin/_cancel.html", status_code=status_code)
 
 
 @get("/cancel", name="admin.cancel")

@@ -41,7 +41,7 @@ from app.workspaces import api_access, cancel
 from app.workspaces.service import get_by_key
 from app.workspaces.tables import Workspace
 from tests import factories
-from tests.helpers import Person, cookies, csrf_from, field_error, solve_captcha, soup
+from tests.helpers import HTMX, Person, cookies, csrf_from, field_error, solve_captcha, soup
 from tests.journeys import login, open_ticket
 from tests.search.test_search import RunningSearch
 
@@ -301,8 +301,15 @@ async def test_htmx_submit_redirects_to_goodbye_and_agents_get_403(client, perso
     admin_person = Person(client)
     with cookies(client, httpx.Cookies()):
         await login(admin_person)
-        html = await admin_person.page("/admin/cancel")
-        response = await client.post("/admin/cancel", headers={"HX-Request": "true"},
+        html = await admin_person.page("/admin/cancel", headers=HTMX)  # just the fragment
+        fragment = soup(html)
+        assert fragment.select_one(".admin-nav") is None and fragment.select_one("section#cancel form[hx-post]")
+        response = await client.post("/admin/cancel", headers=HTMX, data={"_csrf_token": csrf_from(html),
+                                                                          "company": "ACME", **solve_captcha(html)})
+        assert response.status_code == 422 and field_error(response.text, "company")
+        assert soup(response.text).select_one(".admin-nav") is None  # the fragment again, to swap
+        html = response.text
+        response = await client.post("/admin/cancel", headers=HTMX,
                                      data={"_csrf_token": csrf_from(html), "company": "Acme", **solve_captcha(html)})
         assert response.status_code == 200 and response.headers["HX-Redirect"] == "/goodbye"
     assert await WebSession.count() == 0  # Bea's session row too, found by the agent id inside it
