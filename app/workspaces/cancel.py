@@ -11,7 +11,9 @@ commit. The workspace row goes last; with it goes the job's own row.
 PLAN lists every table that holds a workspace's rows, children before the tables they point to,
 so no step leaves a dangling reference and no delete cascades into thousands of rows at once.
 A table added later must be added here: tests/workspaces/test_cancel.py finds every table that
-reaches the workspace through its foreign keys and fails on one the plan does not name.
+reaches the workspace through its foreign keys and fails on one the plan does not name. Rows that
+own a file on disk say which job parameter holds its folder (`files=`, given by the handler), and
+the file goes after the commit that deleted its row.
 """
 
 from __future__ import annotations
@@ -48,17 +50,18 @@ class Part:
     table: str
     where: str = "workspace = {}"
     returning: str = "id"  # what the step needs back after the delete (file names, ticket ids)
+    files: str = ""  # rows that own a file: the job parameter naming its folder (`returning` its name)
 
 
 PLAN: tuple[Part, ...] = (
     Part("mail_attempt", "mail IN (SELECT id FROM outbox_mail WHERE workspace = {})"),
     Part("outbox_mail"),
     Part("ticket_tag"),
-    Part("attachment", returning="stored_name"),
+    Part("attachment", returning="stored_name", files="attachments"),
     Part("timeline_entry"),
     Part("canned_response"),
     Part("audit_entry"),
-    Part("export_job", returning="file_name"),
+    Part("export_job", returning="file_name", files="exports"),
     Part("background_job", "workspace = {} AND kind != 'cancel_workspace'"),  # this job's row goes last
     Part("faq_entry"),
     Part("ticket", returning="id"),
@@ -137,11 +140,8 @@ async def delete_batch(job: dict) -> int | None:
 
 def _after_commit(part: Part, values: list, params: dict) -> None:
     """What lives outside the database goes once the rows are gone for good."""
-    if part.table == "attachment":
-        directory = Path(params["attachments"])
-        db.on_commit(lambda: [discard(directory, name) for name in values if name])
-    elif part.table == "export_job":
-        directory = Path(params["exports"])
+    if part.files:
+        directory = Path(params[part.files])
         db.on_commit(lambda: [discard(directory, name) for name in values if name])
     elif part.table == "ticket":
         # The index writer drops the documents of tickets that no longer exist.
