@@ -147,5 +147,9 @@ def _after_commit(part: Part, values: list, params: dict) -> None:
         # The index writer drops the documents of tickets that no longer exist.
         db.on_commit(lambda: [search_events.ticket_changed(ticket_id) for ticket_id in values])
     elif part.table == "workspace":
-        db.on_commit(lambda: forget(values[0], params.get("key", "")))
-        log.warning("Workspace %s (id %s) cancelled: every row deleted", params.get("key"), values[0])
+        db.on_commit(lambda: _finished(values[0], params.get("key", "")))
+
+
+def _finished(workspace_id: int, key: str) -> None:
+    forget(workspace_id, key)
+    log.warning("Workspace %s (id %s) cancelled: every row deleted", key, workspace_id)
