@@ -157,7 +157,8 @@ def create_app(settings: Settings) -> Litestar:
         live.open()
         live_events.register(live.hub)
         if not settings.mail.smtp_host:
-            log.warning("No SMTP host configured: mail stays in the outbox; account links are logged.")
+            log.warning("No installation SMTP host configured: mail of workspaces without their own mail service "
+                        "stays in the outbox; account links are logged.")
         try:
             yield
         finally:
