@@ -127,6 +127,7 @@ def initials(name: str) -> str:
     return "".join(word[0] for word in words[:2]).upper() or "?"
 
 
+@lru_cache(maxsize=4096)  # a thread repeats the same few authors: their markup is made once
 def _avatar(agent_id: int | None, name: str, version: int, size: int, cls: str = "") -> str:
     classes = f"avatar {escape(cls)}".strip()
     if agent_id and version:
