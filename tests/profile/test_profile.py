@@ -160,3 +160,14 @@ async def test_notify_and_language_are_stored(person: Person):
     assert row == {"notify_routed": True, "lang": "de"}
     off = await _post(person, "/profile/notify", {})
     assert off.status_code == 200 and not (await Agent.select(Agent.notify_routed).first())["notify_routed"]
+
+
+async def test_writes_without_csrf_are_refused(person: Person):
+    await workspace_with_admin()
+    await login(person)
+    for url in ("/profile/name", "/profile/email", "/profile/password", "/profile/notify", "/profile/signature",
+                "/profile/language", "/profile/avatar/remove", "/profile/2fa/start", "/profile/2fa/disable",
+                "/admin/security", "/login/2fa"):
+        response = await person.client.post(url, data={"first_name": "Eve", "require_2fa": "1"})
+        assert response.status_code == 403, url
+    assert (await Agent.select(Agent.first_name).first())["first_name"] == "Ann"
