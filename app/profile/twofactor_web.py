@@ -77,8 +77,11 @@ async def regenerate(request: Request, viewer: Injected[Viewer], data: Form) -> 
 @post("/profile/2fa/disable", name="agent.twofactor_disable")
 async def disable(request: Request, viewer: Injected[Viewer], data: Form) -> Response:
     try:
-        await twofactor.disable(viewer, form_text(data, "password"), form_text(data, "code"))
-    except (ValidationFailed, RateLimited, Conflict) as exc:
+        await twofactor.disable(viewer, form_text(data, "password"), form_text(data, "disable_code"))
+    except ValidationFailed as exc:  # its code field has its own name: the codes form above has one too
+        errors = {("disable_code" if key == "code" else key): message for key, message in exc.errors.items()}
+        return await _refused(request, viewer, ValidationFailed(errors))
+    except (RateLimited, Conflict) as exc:
         return await _refused(request, viewer, exc)
     return await saved(request, viewer, "twofactor", _("Two-factor login is off."))
 

@@ -157,17 +157,19 @@ async def test_disable_needs_password_and_code(person: Person):
     await workspace_with_admin()
     await login(person)
     secret, codes = await _enable(person)
-    refused = await person.submit("/profile", "/profile/2fa/disable", {"password": "wrong", "code": "1"},
+    refused = await person.submit("/profile", "/profile/2fa/disable", {"password": "wrong", "disable_code": "1"},
                                   headers=HTMX)
     assert refused.status_code == 422 and field_error(refused.text, "password")
-    bad_code = await person.submit("/profile", "/profile/2fa/disable", {"password": "correct horse", "code": "1"},
+    bad_code = await person.submit("/profile", "/profile/2fa/disable", {"password": "correct horse",
+                                                                            "disable_code": "1"},
                                    headers=HTMX)
-    assert bad_code.status_code == 422 and field_error(bad_code.text, "code")
+    assert bad_code.status_code == 422 and field_error(bad_code.text, "disable_code")
+    assert not field_error(bad_code.text, "code")  # not at the codes form's field
     fresh = await person.submit("/profile", "/profile/2fa/codes", {"code": _next_code(secret)}, headers=HTMX)
     new_codes = _codes(fresh.text)
     assert fresh.status_code == 200 and len(new_codes) == 10 and not set(new_codes) & set(codes)
     off = await person.submit("/profile", "/profile/2fa/disable", {"password": "correct horse",
-                                                                   "code": new_codes[0]}, headers=HTMX)
+                                                                   "disable_code": new_codes[0]}, headers=HTMX)
     assert off.status_code == 200 and soup(off.text).select_one("#profile-twofactor")["data-two-factor"] == "off"
     assert await RecoveryCode.count() == 0 and await AuditEntry.count().where(AuditEntry.action == "2fa.disabled")
     await _logout(person)
@@ -205,5 +207,17 @@ async def test_required_two_factor_makes_agents_enrol_at_login(person: Person):
     assert (await person.client.get("/dashboard")).status_code == 200
     # On with the workspace's switch, it cannot be turned off.
     off = await person.submit("/profile", "/profile/2fa/disable", {"password": "correct horse",
-                                                                   "code": _next_code(secret)}, headers=HTMX)
+                                                                   "disable_code": _next_code(secret)}, headers=HTMX)
     assert off.status_code == 409
+
+
+async def test_a_pending_login_can_be_cancelled(person: Person):
+    await workspace_with_admin()
+    await login(person)
+    await _enable(person)
+    await _logout(person)
+    await _password_step(person)
+    page = await person.page("/login/2fa")
+    form = soup(page).select_one("form.cancel-login")
+    response = await person.client.post(form["action"], data={"_csrf_token": csrf_from(page)})
+    assert response.url.path == "/login" and soup(response.text).select_one("input[name=password]")
