@@ -22,7 +22,7 @@ def _log_in(page: Page, base: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("E-mail address").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
 
 def test_agent_turns_on_two_factor_login_and_logs_in_with_a_code(browser, installation: Installation, shot,
@@ -67,7 +67,7 @@ def test_agent_turns_on_two_factor_login_and_logs_in_with_a_code(browser, instal
         _log_in(page, base)
         expect(page).to_have_url(f"{base}/login/2fa")
         page.get_by_label("Code").fill(pyotp.TOTP(secret).at(time.time() + 30))  # the next code: not used yet
-        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("button", name="Log in", exact=True).click()
         expect(page).to_have_url(f"{base}/dashboard")
         assert re.search(r"Tom Two", page.locator(".who").inner_text())
         watched.assert_clean()
