@@ -26,6 +26,7 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 
 from app import db, links
+from app.accounts import twofactor
 from app.accounts import web as accounts_web
 from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.api.errors import helprealm_api_shape, rest_api_shape
@@ -43,6 +44,9 @@ from app.mail.outbox import OutboxSender
 from app.migrate import migrate
 from app.paths import resource_dir
 from app.portal import web as portal_web
+from app.profile import admin as profile_admin
+from app.profile import twofactor_web
+from app.profile import web as profile_web
 from app.search.service import SearchService
 from app.services import Services
 from app.system.cleanup import Cleanup
@@ -94,6 +98,7 @@ ADMIN_ROUTES = [
     *groups_admin.ROUTES,
     *admin_mail.ROUTES,
     *exports_web.ROUTES,
+    *profile_admin.ROUTES,
     *admin_cancel.ROUTES,
 ]
 
@@ -106,10 +111,12 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         return Router("/", route_handlers=handlers, request_max_body_size=upload_max_bytes + 64 * 1024)
 
     return [
-        Router("/", route_handlers=[*accounts_web.ROUTES, *admin_cancel.PUBLIC_ROUTES], exception_handlers=pages,
+        Router("/", route_handlers=[*accounts_web.ROUTES, *admin_cancel.PUBLIC_ROUTES, *profile_web.PUBLIC_ROUTES],
+               exception_handlers=pages,
                response_headers=router_headers("portal")),
         Router("/", route_handlers=[*tickets_web.ROUTES, uploads(tickets_web.UPLOADS),
-                                    *canned_web.ROUTES], guards=[agent_guard],
+                                    *canned_web.ROUTES, *profile_web.ROUTES, *twofactor_web.ROUTES],
+               guards=[agent_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("agent"),
                cache_control=PRIVATE),
         Router("/admin", route_handlers=ADMIN_ROUTES, guards=[agent_guard, superadmin_guard],
@@ -136,6 +143,7 @@ def create_app(settings: Settings) -> Litestar:
     db.configure(settings.db_path, read_connections=settings.storage.read_connections)
     secret = installation_secret(settings)
     mail_vault.configure(secret)  # workspaces' stored mail passwords (app/mail/vault.py)
+    twofactor.configure(secret)  # agents' TOTP secrets and recovery codes (app/accounts/twofactor.py)
     https = settings.server.base_url.startswith("https://")
     sessions = session_config(secure=https)
     client = ClientAddress(settings.server)

@@ -94,6 +94,28 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "admin.cancel_submit"): (303, 303, 403, 422),  # no company name, no captcha
     ("GET", "workspace.goodbye"): (200, 200, 200, 200),
     ("POST", "agent.vacation"): (303, 303, 400, 400),  # no "on" field
+    # The profile (app/profile/) and two-factor login (app/accounts/login_steps.py)
+    ("GET", "agent.profile"): (303, 303, 200, 200),
+    ("POST", "agent.profile_name"): (303, 303, 422, 422),  # no first name
+    ("POST", "agent.profile_email"): (303, 303, 422, 422),  # no address
+    ("POST", "agent.profile_password"): (303, 303, 422, 422),
+    ("POST", "agent.profile_notify"): (303, 303, 303, 303),  # off, back to the page
+    ("POST", "agent.profile_signature"): (303, 303, 303, 303),  # an empty signature is fine
+    ("POST", "agent.profile_language"): (303, 303, 303, 303),  # "": the workspace's
+    ("POST", "agent.profile_avatar"): (303, 303, 422, 422),  # no image
+    ("POST", "agent.profile_avatar_remove"): (303, 303, 303, 303),
+    ("GET", "agent.avatar"): (303, 303, 404, 404),  # agent 1 has no avatar
+    ("POST", "agent.twofactor_start"): (303, 303, 200, 200),
+    ("POST", "agent.twofactor_confirm"): (303, 303, 422, 422),  # set up just above; no code
+    ("POST", "agent.twofactor_codes"): (303, 303, 409, 409),  # two-factor login is off
+    ("POST", "agent.twofactor_disable"): (303, 303, 409, 409),
+    ("GET", "accounts.login_2fa"): (303, 303, 303, 303),  # no pending login: to /login
+    ("POST", "accounts.login_2fa_submit"): (401, 401, 401, 401),
+    ("GET", "accounts.enrol"): (303, 303, 303, 303),
+    ("POST", "accounts.enrol_submit"): (401, 401, 401, 401),
+    ("GET", "accounts.email_confirm"): (404, 404, 404, 404),
+    ("GET", "admin.security"): (303, 303, 403, 200),
+    ("POST", "admin.security_save"): (303, 303, 403, 303),
     ("GET", "agent.canned"): (303, 303, 200, 200),
     ("GET", "agent.canned_new"): (303, 303, 200, 200),
     ("POST", "agent.canned_create"): (303, 303, 422, 422),

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from app import clock, db
+from app.accounts import twofactor
 from app.accounts.inputs import NewAccount, NewPassword
 from app.accounts.passwords import MAX_LENGTH, hash_password, verify_password
 from app.accounts.queries import forget_agents
@@ -95,7 +96,8 @@ async def confirm_account(token: str) -> None:
 
 
 async def authenticate(email: str, password: str) -> dict:
-    """Return the agent for valid credentials; raise NotAuthenticated with a user-facing message."""
+    """Return the agent for valid credentials; raise NotAuthenticated with a user-facing message.
+    The agent's "second_step" says what the login still needs (app/accounts/twofactor.py)."""
     email = email.strip().lower()
     agent = await Agent.select().where(Agent.email == email).first() if email else None
     if agent and not await is_open(agent["workspace"]):
@@ -110,8 +112,11 @@ async def authenticate(email: str, password: str) -> dict:
         raise NotAuthenticated(_("Please confirm your e-mail address first: use the link we mailed you."))
     if not agent["active"]:
         raise NotAuthenticated(_("This account is deactivated."))
-    await audit.record(agent["workspace"], None, "login", subject=agent["email"], agent_id=agent["id"],
-                       agent_name=full_name(agent["first_name"], agent["last_name"]))
+    # With two-factor login the password is only the first step: "login" is audited after the second.
+    agent["second_step"] = await twofactor.second_step(agent)
+    if agent["second_step"] is None:
+        await audit.record(agent["workspace"], None, "login", subject=agent["email"], agent_id=agent["id"],
+                           agent_name=full_name(agent["first_name"], agent["last_name"]))
     return agent
 
 

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Bytea, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -29,6 +29,16 @@ class Agent(Table, db=ENGINE, tablename="agent"):
     # ends every other session of the agent at their next request.
     session_version = Integer(default=0)
     created_at = Timestamptz()
+    # The profile (app/profile/): routed-ticket mail opt-in, language ("" = the workspace's), the
+    # avatar's version (0 = none; the image is an AgentAvatar row, so loading an agent never
+    # drags a blob along; the version is in the avatar's URL, which can then be cached for long).
+    notify_routed = Boolean(default=False)
+    lang = Varchar(length=8, default="")
+    avatar_version = Integer(default=0)
+    # Two-factor login (app/accounts/twofactor.py): the TOTP secret sealed with the installation
+    # secret ("" = off) and the last time step accepted, so a code works once.
+    totp_secret = Text(default="")
+    totp_last_step = Integer(default=0)
 
 
 class AgentGroup(Table, db=ENGINE, tablename="agent_group"):
@@ -59,4 +69,22 @@ class AccountToken(Table, db=ENGINE, tablename="account_token"):
     purpose = Varchar(length=20)
     token_hash = Varchar(length=64, unique=True, index=True)
     expires_at = Timestamptz(default=TimestamptzNow())
+    used_at = Timestamptz(null=True, default=None)
+    new_email = Varchar(length=254, default="")  # purpose "email_change": the address to confirm
+
+
+class AgentAvatar(Table, db=ENGINE, tablename="agent_avatar"):
+    """An agent's avatar: a small re-encoded image (128x128 WebP, a few KB; see app/profile/avatars.py)."""
+
+    agent = ForeignKey(Agent, unique=True)
+    workspace = ForeignKey(Workspace)
+    image = Bytea()
+    updated_at = Timestamptz()
+
+
+class RecoveryCode(Table, db=ENGINE, tablename="recovery_code"):
+    """A single-use two-factor recovery code, stored as a keyed hash (app/accounts/twofactor.py)."""
+
+    agent = ForeignKey(Agent, index=True)
+    code_hash = Varchar(length=64)
     used_at = Timestamptz(null=True, default=None)

@@ -23,6 +23,7 @@ class Workspace(Table, db=ENGINE, tablename="workspace"):
     blocked_extensions = Varchar(length=400, default="exe bat cmd com js msi scr vbs")
     # What a customer's mail reply to a closed ticket does: "reopen" it or open a "new" linked ticket.
     closed_reply_mode = Varchar(length=10, default="reopen")
+    require_2fa = Boolean(default=False)  # every agent logs in with a second factor (enrols at next login)
     created_at = Timestamptz()
     # Set when a superadmin cancels the workspace (migration m0016): from then on nobody logs in
     # and its public page and API answer 404, while a background job deletes its data.

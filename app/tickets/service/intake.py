@@ -17,6 +17,7 @@ from app.tickets.inputs import Channel, NewTicket
 from app.tickets.refs import CustomerTicket, TicketById
 from app.tickets.service.assignment import assign_step
 from app.tickets.service.round_robin import auto_assign_step
+from app.tickets.service.routed import queue_routed
 from app.tickets.service.unit import CUSTOMER, SYSTEM, Actor, Change, change
 from app.tickets.status import PRIORITIES, Status, Transition
 from app.tickets.tables import Ticket
@@ -100,6 +101,8 @@ async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int |
         unit = Change(rows[0], actor, now=now)
         unit.event("created", {"source": new.channel.value, "status": unit.ticket["status"]})
         unit.mail(messages.queue_ticket_created, confirmation_token=token)
+        if status == Status.OPEN:  # the group's opted-in members hear of it (unconfirmed: at confirmation)
+            unit.mail(queue_routed, actor_id=actor.agent_id)
         await unit.flush()
         if auto:
             async with change(TicketById(workspace["id"], unit.ticket["id"]), SYSTEM) as assigning:
@@ -123,5 +126,6 @@ async def confirm_ticket(workspace: dict, ticket_hash: str, token: str) -> bool:
         c.set("confirmation_token_hash", None)
         c.event("confirmed")
         c.move(Transition.CONFIRM)
+        c.mail(queue_routed)  # routed into its group now that it is open
         await auto_assign_step(c)  # held back until now: the ticket was not open before
     return True

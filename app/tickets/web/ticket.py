@@ -118,7 +118,8 @@ async def ticket_page(request: Request, viewer: Viewer, number: int, status_code
         "tags": ticket["tags"],
         "version": version(entries),  # the reply form sends it back: the optimistic reply check
         "attachments": await queries.attachments(ticket["id"], for_customer=False),
-        "choices": _field_choices(ticket, await queries.ticket_options(viewer.workspace_id)),
+        "choices": _field_choices(ticket, options := await queries.ticket_options(viewer.workspace_id)),
+        "avatars": {agent["id"]: agent["avatar_version"] for agent in options["agents"] if agent["avatar_version"]},
         "permalink": links.current().permalink(workspace["key"], ticket["hash"]),
         "viewer": viewer,
         "overdue": is_overdue(ticket, clock.now().date()),
