@@ -69,6 +69,8 @@ PLAN: tuple[Part, ...] = (
     Part("group_member", '"group" IN (SELECT id FROM agent_group WHERE workspace = {})'),
     Part("agent_group"),
     Part("account_token", "agent IN (SELECT id FROM agent WHERE workspace = {})"),
+    Part("recovery_code", "agent IN (SELECT id FROM agent WHERE workspace = {})"),
+    Part("agent_avatar"),
     Part("agent"),
     Part("workspace_mail"),
     Part("workspace_api"),

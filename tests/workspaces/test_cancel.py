@@ -9,15 +9,18 @@ table added later that holds a workspace's rows fails these tests until the plan
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import secrets
 
 import httpx
 import pytest
+from PIL import Image
 
 from app import clock, db
 from app.accounts import service as accounts
 from app.accounts.service import create_agent_confirmed
+from app.accounts.twofactor import _store_recovery_codes
 from app.accounts.viewer import session_for, viewer_from_session
 from app.canned.service import CannedInput, create_canned
 from app.errors import NotAuthenticated, NotFound, ValidationFailed
@@ -30,6 +33,7 @@ from app.jobs.tables import BackgroundJob
 from app.mail.tables import MailAttempt, OutboxMail
 from app.mail.workspace_mail import MailInput
 from app.mail.workspace_mail import save as save_mail
+from app.profile import avatars
 from app.tickets import service as tickets
 from app.tickets.files import Storage, Upload
 from app.tickets.inputs import Reply
@@ -105,6 +109,12 @@ async def test_the_plan_names_every_table_of_a_workspace_children_first(database
 
 # --- two workspaces with something in every table ---------------------------------------------
 
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), "teal").save(out, "PNG")
+    return out.getvalue()
+
+
 async def fill(workspace: dict, admin: dict, settings, storage: Storage, word: str) -> dict:
     """Rows in every table of `workspace`, through the services where there is one; returns what
     the test needs (the session key)."""
@@ -139,6 +149,8 @@ async def fill(workspace: dict, admin: dict, settings, storage: Storage, word: s
     await api_access.generate_token(workspace["id"], ann)
     await api_access.set_access(workspace["id"], ann, True)
     await accounts.request_password_reset(f"bea@{word}.test")  # a reset link (account_token)
+    await avatars.save(ann, _png())  # agent_avatar
+    await _store_recovery_codes(admin["id"])  # recovery_code
     session = secrets.token_hex(32)
     await SQLiteSessionStore().set(session, json.dumps(session_for(admin)).encode(), expires_in=3600)
     return {"session": session, "api_token": await api_access.generate_token(workspace["id"], ann)}
