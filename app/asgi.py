@@ -28,6 +28,8 @@ from litestar.stores.memory import MemoryStore
 from app import db, links
 from app.accounts import web as accounts_web
 from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
+from app.agents import admin as agents_admin
+from app.agents import web as agents_web
 from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.canned import web as canned_web
 from app.config import Settings
@@ -92,6 +94,7 @@ ADMIN_ROUTES = [
     *workspace_admin.ROUTES,
     *tickets_admin.ROUTES,
     *groups_admin.ROUTES,
+    *agents_admin.ROUTES,
     *admin_mail.ROUTES,
     *exports_web.ROUTES,
 ]
@@ -105,7 +108,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         return Router("/", route_handlers=handlers, request_max_body_size=upload_max_bytes + 64 * 1024)
 
     return [
-        Router("/", route_handlers=accounts_web.ROUTES, exception_handlers=pages,
+        Router("/", route_handlers=[*accounts_web.ROUTES, *agents_web.ROUTES], exception_handlers=pages,
                response_headers=router_headers("portal")),
         Router("/", route_handlers=[*tickets_web.ROUTES, uploads(tickets_web.UPLOADS),
                                     *canned_web.ROUTES], guards=[agent_guard],

@@ -29,6 +29,9 @@ class Agent(Table, db=ENGINE, tablename="agent"):
     # ends every other session of the agent at their next request.
     session_version = Integer(default=0)
     created_at = Timestamptz()
+    # Being deleted: inactive, and a background job releases their tickets before the row goes
+    # (app/agents/service.py). Nothing may change them meanwhile.
+    retired = Boolean(default=False)
 
 
 class AgentGroup(Table, db=ENGINE, tablename="agent_group"):
@@ -60,3 +63,6 @@ class AccountToken(Table, db=ENGINE, tablename="account_token"):
     token_hash = Varchar(length=64, unique=True, index=True)
     expires_at = Timestamptz(default=TimestamptzNow())
     used_at = Timestamptz(null=True, default=None)
+    # What the link is about beyond the agent: for an e-mail change, the new address (it becomes
+    # the login only when the link is opened).
+    address = Varchar(length=254, default="")
