@@ -10,7 +10,7 @@ from litestar.response import Template
 
 from app.accounts.viewer import Viewer
 from app.agents import queries, service
-from app.agents.inputs import AgentFields, checked, new_agent_from_form
+from app.agents.inputs import checked, edited_agent_from_form, new_agent_from_form
 from app.errors import Conflict, ValidationFailed
 from app.i18n import _
 from app.validation import form_text, parse_int
@@ -79,7 +79,8 @@ async def update_agent(request: Request, viewer: Injected[Viewer], agent_id: Id,
     await queries.agent_of(viewer.workspace_id, agent_id)  # another workspace's agent: 404 first
     values = {name: form_text(data, name) for name in (*CREATE_FIELDS, "active")}
     try:
-        requested = await service.update_agent(viewer, agent_id, AgentFields.from_form(data, with_active=True))
+        fields, password = edited_agent_from_form(data)
+        requested = await service.update_agent(viewer, agent_id, fields, password)
     except ValidationFailed as exc:
         return await _agent_page(request, viewer, agent_id, 422, errors=exc.errors,
                                  values={**values, "superadmin": bool(values["superadmin"]),

@@ -50,6 +50,18 @@ class AgentFields:
                    active=checked(data, "active") if with_active else True)
 
 
+def edited_agent_from_form(data: Mapping) -> tuple[AgentFields, str | None]:
+    """The edit form: the fields with the active box, and a new password if one was typed (twice)."""
+    errors = FieldErrors()
+    password = None
+    if form_text(data, "password") or form_text(data, "password_confirmation"):
+        try:
+            password = NewPassword.from_form(data).password
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    return AgentFields.from_form(data, with_active=True, errors=errors), password
+
+
 def new_agent_from_form(data: Mapping) -> tuple[AgentFields, str | None]:
     """The create form: the fields and either a password (typed twice) or None for "send an
     invitation" (`access` = "invite")."""

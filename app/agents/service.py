@@ -147,9 +147,11 @@ async def _is_last_superadmin(workspace_id: int, row: dict) -> bool:
     return others == 0
 
 
-async def update_agent(viewer: Viewer, agent_id: int, fields: AgentFields) -> str | None:
-    """Save the agent form. Returns the new address when an e-mail change was requested (it takes
-    effect when the link mailed to it is opened), else None."""
+async def update_agent(viewer: Viewer, agent_id: int, fields: AgentFields, password: str | None = None) -> str | None:
+    """Save the agent form (with a new password if the admin typed one: it ends the agent's
+    sessions). Returns the new address when an e-mail change was requested (it takes effect when
+    the link mailed to it is opened), else None."""
+    password_hash = await hash_password(password) if password else None
     async with db.write():
         row = await _changeable(viewer, agent_id)
         errors = {}
@@ -165,9 +167,15 @@ async def update_agent(viewer: Viewer, agent_id: int, fields: AgentFields) -> st
         before, after = _snapshot(row), _snapshot(fields)
         after["email"] = row["email"]  # an address changes only through its link
         changed = {k for k in before if before[k] != after[k]}
+        values = {getattr(Agent, k): after[k] for k in changed}
+        if password_hash:
+            values.update({Agent.password_hash: password_hash, Agent.confirmed: True})
+            await AccountToken.update({AccountToken.used_at: clock.now()}).where(
+                AccountToken.agent == agent_id, AccountToken.purpose == "invite", AccountToken.used_at.is_null())
+            changed.add("password")
+            before["password"], after["password"] = "", "changed"  # never the password itself
         if changed:
-            values = {getattr(Agent, k): after[k] for k in changed}
-            if "active" in changed and not fields.active:
+            if password_hash or ("active" in changed and not fields.active):
                 values[Agent.session_version] = Agent.session_version + 1  # their sessions end now
             await Agent.update(values).where(Agent.id == agent_id)
             if "active" in changed and not fields.active:

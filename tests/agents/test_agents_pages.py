@@ -99,6 +99,9 @@ async def test_the_agent_page_and_its_forms(person: Person):
     fragment = soup(saved.text)
     assert saved.status_code == 200 and fragment.select_one("#agent") and not fragment.find("nav", class_="sidebar")
     assert _flash(saved.text) == "Agent saved."
+    mismatch = await person.client.post(url, data={**values, "password": "correct horse 2",
+                                                   "password_confirmation": "other"}, headers=HTMX)
+    assert mismatch.status_code == 422 and field_error(mismatch.text, "password_confirmation")
     assert (await Agent.select(Agent.position, Agent.superadmin).where(Agent.id == bea_id).first()) == {
         "position": "2nd level", "superadmin": True}
     # Groups of agent: add from the picker, remove.

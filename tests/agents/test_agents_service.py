@@ -253,3 +253,18 @@ async def test_an_address_change_waits_for_its_link_and_never_tells_who_has_an_a
     with pytest.raises(NotFound, match="already been used"):
         await invitations.confirm_email_change(token)
     assert (await _actions()).count("agent.email_change_requested") == 2
+
+
+async def test_a_new_password_from_the_admin_ends_the_agents_sessions(desk):
+    _workspace, ann = desk
+    bea_id = await agents.invite_agent(ann, fields())
+    invite = _token((await _mails("agent_invite"))[0], "invitation")
+    await agents.update_agent(ann, bea_id, fields(), "another horse")
+    assert (await accounts.authenticate("bea@acme.test", "another horse"))["confirmed"]
+    with pytest.raises(NotFound):  # the invitation is moot now
+        await invitations.invitation(invite)
+    version = (await load_viewer(bea_id)).session_version
+    await agents.update_agent(ann, bea_id, fields(), "third horse!")
+    assert (await load_viewer(bea_id)).session_version == version + 1
+    entry = await AuditEntry.select().where(AuditEntry.action == "agent.updated").output(load_json=True).first()
+    assert entry["after"] == {"password": "changed"} and "horse" not in str(entry)
