@@ -89,7 +89,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "admin.agent_delete"): (303, 303, 403, 409),  # nobody deletes themselves
     ("GET", "accounts.invitation"): (404, 404, 404, 404),  # not a token
     ("POST", "accounts.invitation_accept"): (404, 404, 404, 404),
-    ("GET", "accounts.email_confirm"): (404, 404, 404, 404),
+    ("GET", "accounts.agent_email_confirm"): (404, 404, 404, 404),
     ("GET", "admin.mail"): (303, 303, 403, 200),  # the workspace's own mail service and API access
     ("POST", "admin.mail_save"): (303, 303, 403, 303),
     ("POST", "admin.mail_test_smtp"): (303, 303, 403, 200),

@@ -56,7 +56,8 @@ class GroupMember(Table, db=ENGINE, tablename="group_member"):
 
 
 class AccountToken(Table, db=ENGINE, tablename="account_token"):
-    """Single-use links mailed to an agent (confirm address, reset password). Only a hash is kept."""
+    """Single-use links mailed to an agent: `purpose` "confirm" (address), "reset" (password), "invite"
+    (choose a first password), "email" (a new login address). Only a hash is kept."""
 
     agent = ForeignKey(Agent, index=True)
     purpose = Varchar(length=20)

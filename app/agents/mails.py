@@ -17,7 +17,7 @@ async def queue_invitation(*, to: str, name: str, company: str, inviter: str, to
 
 async def queue_email_change(*, to: str, name: str, company: str, token: str) -> None:
     await _to_agent("agent_email_change", to=to, subject=_("Confirm your new HelpRealm login address"),
-                    name=name, company=company, link=links.current().url("accounts.email_confirm", token=token))
+                    name=name, company=company, link=links.current().url("accounts.agent_email_confirm", token=token))
 
 
 async def queue_address_taken(*, to: str, name: str, company: str) -> None:

@@ -3,19 +3,14 @@ password, confirm a new login address."""
 
 from __future__ import annotations
 
-from litestar import Request, get, post
-from litestar.response import Redirect, Template
+from litestar import get, post
+from litestar.response import Template
 
 from app.accounts.inputs import NewPassword
-from app.accounts.viewer import session_for
 from app.agents import invitations
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
-from app.services import Services
-from app.web.csrf import rotate_at_login
-from app.web.dependencies import Injected
 from app.web.params import Form, PathText
-from app.web.sessions import rotate_session
 
 
 def _message(title: str, message: str, status_code: int = 200, show_login: bool = True) -> Template:
@@ -38,9 +33,10 @@ async def invitation_form(token: PathText) -> Template:
 
 
 @post("/invitation/{token:str}", name="accounts.invitation_accept")
-async def accept(request: Request, token: PathText, data: Form, services: Injected[Services]) -> Template | Redirect:
-    """Choose the password; an active agent is logged in at once (like a login: a new session id
-    and CSRF token), an inactive one is sent to the login page's explanation."""
+async def accept(token: PathText, data: Form) -> Template:
+    """Choose the password, then log in as usual: the login page is where every rule about logging
+    in lives (an inactive account, two-factor login a workspace may require), so accepting an
+    invitation is not a way around any of them."""
     try:
         agent = await invitations.invitation(token)
         new = NewPassword.from_form(data)
@@ -49,15 +45,11 @@ async def accept(request: Request, token: PathText, data: Form, services: Inject
         return _message(_("Link not valid"), exc.message, 404)
     except ValidationFailed as exc:
         return _form(token, agent, 422, exc.errors)
-    if not agent["active"]:
-        return _message(_("Password set"), _("Your password is set, but your account is deactivated at the moment."))
-    await rotate_session(request)
-    request.set_session(session_for(agent))
-    return Redirect(request.app.route_reverse("agent.dashboard"), status_code=303,
-                    cookies=[rotate_at_login(services.https)])
+    return _message(_("Password set"), _("Welcome aboard! Log in now with your e-mail address %(email)s and the "
+                                         "password you just chose.", email=agent["email"]))
 
 
-@get("/account/email/{token:str}", name="accounts.email_confirm")
+@get("/account/email/{token:str}", name="accounts.agent_email_confirm")
 async def confirm_email(token: PathText) -> Template:
     try:
         address = await invitations.confirm_email_change(token)

@@ -11,7 +11,9 @@ import httpx
 from app.accounts.tables import Agent, AgentGroup, GroupMember
 from app.agents import service as agents
 from app.agents.inputs import AgentFields
+from app.jobs.runner import JobRunner
 from app.mail.tables import OutboxMail
+from app.tickets import service as tickets
 from tests import factories
 from tests.helpers import HTMX, Person, cookies, csrf_from, field_error, form_values, soup
 from tests.journeys import login, workspace_with_admin
@@ -133,7 +135,7 @@ async def test_the_agent_page_and_its_forms(person: Person):
     assert await Agent.count().where(Agent.id == bea_id) == 0
 
 
-async def test_an_invitation_link_sets_the_password_once_and_logs_in(person: Person):
+async def test_an_invitation_link_sets_the_password_once(person: Person):
     await workspace_with_admin()
     await login(person)
     token = csrf_from(await person.page("/admin/agents"))
@@ -151,7 +153,8 @@ async def test_an_invitation_link_sets_the_password_once_and_logs_in(person: Per
         assert mismatch.status_code == 422 and field_error(mismatch.text, "password_confirmation")
         accepted = await bea.client.post(link, data={"_csrf_token": csrf_from(form), "password": "correct horse",
                                                      "password_confirmation": "correct horse"})
-        assert accepted.status_code == 200 and str(accepted.url).endswith("/dashboard")
+        assert accepted.status_code == 200 and "Log in now" in soup(accepted.text).select_one(".message").get_text()
+        await login(bea, email="bea@acme.test")  # the login page's rules apply to the new password too
         again = await bea.client.get(link)
         assert again.status_code == 404 and "already been used" in again.text
 
@@ -172,3 +175,26 @@ async def test_deactivating_ends_an_open_session_at_once(person: Person):
     with cookies(person.client, jar):
         after = await person.client.get("/dashboard", follow_redirects=False)
         assert after.status_code == 303 and after.headers["location"] == "/login"
+
+
+async def test_deleting_an_agent_with_many_tickets_shows_the_jobs_progress(person: Person, monkeypatch):
+    workspace, admin = await workspace_with_admin()
+    ann = await factories.viewer(admin)
+    bea_id = await agents.create_agent(ann, AgentFields("Bea", "Agent", "bea@acme.test", "", False), "correct horse")
+    for i in range(3):
+        ticket = await factories.ticket(workspace, subject=f"Printer {i}")
+        await tickets.assign(ann, ticket["number"], bea_id)
+    monkeypatch.setattr(agents, "RELEASE_BATCH", 2)
+    await login(person)
+    token = csrf_from(await person.page(f"/admin/agents/{bea_id}"))
+    deleted = await person.client.post(f"/admin/agents/{bea_id}/delete", data={"_csrf_token": token}, headers=HTMX)
+    job_url = deleted.headers["hx-redirect"]
+    assert re.fullmatch(r"/admin/jobs/\d+", job_url)
+    progress = soup(await person.page(job_url, headers=HTMX))
+    assert "Releasing the deleted agent's tickets" in progress.get_text()
+    listed = soup(await person.page("/admin/agents")).select_one(f"tr[data-agent='{bea_id}']").get_text()
+    assert "being deleted" in listed and "inactive" in listed
+    await JobRunner().run_until_idle()
+    done = soup(await person.page(job_url, headers=HTMX))
+    assert done.select_one("#job")["data-status"] == "done" and done.find("a", string="Back to the agents")
+    assert await Agent.count().where(Agent.id == bea_id) == 0
