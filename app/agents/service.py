@@ -162,6 +162,8 @@ async def update_agent(viewer: Viewer, agent_id: int, fields: AgentFields, passw
                 errors["active"] = _("The last active superadmin cannot be deactivated.")
             if not fields.superadmin:
                 errors["superadmin"] = _("The last active superadmin cannot lose the superadmin right.")
+        if password and agent_id == viewer.agent_id:  # the profile asks for the current one first
+            errors["password"] = _("Change your own password in your profile.")
         if errors:
             raise ValidationFailed(errors)
         before, after = _snapshot(row), _snapshot(fields)

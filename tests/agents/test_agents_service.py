@@ -268,3 +268,7 @@ async def test_a_new_password_from_the_admin_ends_the_agents_sessions(desk):
     assert (await load_viewer(bea_id)).session_version == version + 1
     entry = await AuditEntry.select().where(AuditEntry.action == "agent.updated").output(load_json=True).first()
     assert entry["after"] == {"password": "changed"} and "horse" not in str(entry)
+    me = await Agent.select().where(Agent.id == ann.agent_id).first()
+    with pytest.raises(ValidationFailed) as own:  # not without the current password: that is the profile's
+        await agents.update_agent(ann, ann.agent_id, fields("Ann", me["email"], superadmin=True), "fourth horse")
+    assert "profile" in own.value.errors["password"]
