@@ -198,3 +198,16 @@ async def test_deleting_an_agent_with_many_tickets_shows_the_jobs_progress(perso
     done = soup(await person.page(job_url, headers=HTMX))
     assert done.select_one("#job")["data-status"] == "done" and done.find("a", string="Back to the agents")
     assert await Agent.count().where(Agent.id == bea_id) == 0
+
+
+async def test_an_admin_who_steps_down_leaves_the_administration(person: Person):
+    _workspace, admin = await workspace_with_admin()
+    ann = await factories.viewer(admin)
+    await agents.create_agent(ann, AgentFields("Bea", "Agent", "bea@acme.test", "", True), "correct horse")
+    await login(person)
+    url = f"/admin/agents/{ann.agent_id}"
+    mine = form_values(await person.page(url), "#agent-form")
+    assert not soup(await person.page(url)).select_one("form[action$='/delete']")  # not herself
+    stepped = await person.client.post(url, data={**mine, "superadmin": ""}, headers=HTMX)
+    assert stepped.headers["hx-redirect"] == "/dashboard"
+    assert (await person.client.get("/admin/agents")).status_code == 403
