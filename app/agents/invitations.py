@@ -35,13 +35,14 @@ async def _token(token: str, purpose: str) -> dict:
 
 
 async def invitation(token: str) -> dict:
-    """The invited agent (name and e-mail for the page), or NotFound."""
+    """The invited agent (name and e-mail for the page: the corrected address if the admin changed
+    it, which becomes the login on accepting), or NotFound."""
     row = await _token(token, "invite")
     agent = await Agent.select(Agent.id, Agent.first_name, Agent.last_name, Agent.email, Agent.retired).where(
         Agent.id == row["agent"]).first()
     if agent is None or agent["retired"]:
         raise NotFound(_("This invitation is no longer valid."))
-    return agent
+    return {**agent, "email": row["address"] or agent["email"]}
 
 
 async def accept_invitation(token: str, new: NewPassword) -> dict:
@@ -50,9 +51,11 @@ async def accept_invitation(token: str, new: NewPassword) -> dict:
     password_hash = await hash_password(new.password)
     async with db.write():
         agent = await invitation(token)
+        if await Agent.exists().where(Agent.email == agent["email"], Agent.id != agent["id"]):
+            raise NotFound(_("This address has an account of its own by now. Please ask your administrator."))
         await AccountToken.update({AccountToken.used_at: clock.now()}).where(
             AccountToken.agent == agent["id"], AccountToken.purpose == "invite", AccountToken.used_at.is_null())
-        await Agent.update({Agent.password_hash: password_hash, Agent.confirmed: True,
+        await Agent.update({Agent.password_hash: password_hash, Agent.confirmed: True, Agent.email: agent["email"],
                             Agent.session_version: Agent.session_version + 1}).where(Agent.id == agent["id"])
         row = await Agent.select().where(Agent.id == agent["id"]).first()
         await audit.record(row["workspace"], None, "agent.invitation_accepted", subject=row["email"],

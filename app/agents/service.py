@@ -92,12 +92,13 @@ async def create_agent(viewer: Viewer, fields: AgentFields, password: str) -> in
     return agent.id
 
 
-async def _send_invitation(viewer: Viewer, agent_id: int, email: str, name: str) -> str:
-    """A new invitation link (earlier ones stop working), mailed; inside the caller's transaction."""
+async def _send_invitation(viewer: Viewer, agent_id: int, email: str, name: str, *, address: str = "") -> str:
+    """A new invitation link (earlier ones stop working), mailed to `email`; inside the caller's
+    transaction. `address`: the invitee's corrected address, their login once they accept."""
     await AccountToken.update({AccountToken.used_at: clock.now()}).where(
         AccountToken.agent == agent_id, AccountToken.purpose == "invite", AccountToken.used_at.is_null())
     token, digest = new_token()
-    await AccountToken(agent=agent_id, purpose="invite", token_hash=digest,
+    await AccountToken(agent=agent_id, purpose="invite", token_hash=digest, address=address,
                        expires_at=clock.now() + INVITE_VALID).save()
     await mails.queue_invitation(to=email, name=name, company=await _company(viewer.workspace_id),
                                  inviter=viewer.name, token=token)
@@ -126,8 +127,14 @@ async def reinvite(viewer: Viewer, agent_id: int) -> None:
         row = await _changeable(viewer, agent_id)
         if row["confirmed"]:
             raise Conflict(_("This agent has already set their password."))
-        await _send_invitation(viewer, agent_id, row["email"], full_name(row["first_name"], row["last_name"]))
-        await audit.record(viewer.workspace_id, viewer, "agent.invited", subject=row["email"])
+        # To the corrected address if the admin changed it since (see _request_email_change).
+        last = await AccountToken.select(AccountToken.address).where(
+            AccountToken.agent == agent_id, AccountToken.purpose == "invite").order_by(
+            AccountToken.id, ascending=False).first()
+        address = last["address"] if last else ""
+        name = full_name(row["first_name"], row["last_name"])
+        await _send_invitation(viewer, agent_id, address or row["email"], name, address=address)
+        await audit.record(viewer.workspace_id, viewer, "agent.invited", subject=address or row["email"])
 
 
 async def _changeable(viewer: Viewer, agent_id: int) -> dict:
@@ -198,6 +205,9 @@ async def _request_email_change(viewer: Viewer, row: dict, email: str) -> None:
     await audit.record(viewer.workspace_id, viewer, "agent.email_change_requested", subject=row["email"],
                        before={"email": row["email"]}, after={"email": email})
     if await _taken(viewer, email):
+        return
+    if not row["confirmed"]:  # an invitee (a mistyped address?): the invitation goes to the new one instead
+        await _send_invitation(viewer, row["id"], email, full_name(row["first_name"], row["last_name"]), address=email)
         return
     await AccountToken.update({AccountToken.used_at: clock.now()}).where(
         AccountToken.agent == row["id"], AccountToken.purpose == "email", AccountToken.used_at.is_null())

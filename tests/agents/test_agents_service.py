@@ -272,3 +272,21 @@ async def test_a_new_password_from_the_admin_ends_the_agents_sessions(desk):
     with pytest.raises(ValidationFailed) as own:  # not without the current password: that is the profile's
         await agents.update_agent(ann, ann.agent_id, fields("Ann", me["email"], superadmin=True), "fourth horse")
     assert "profile" in own.value.errors["password"]
+
+
+async def test_an_invitees_corrected_address_gets_the_invitation_instead(desk):
+    _workspace, ann = desk
+    bea_id = await agents.invite_agent(ann, fields(email="bea@acme.tset"))  # mistyped
+    typo = _token((await _mails("agent_invite"))[0], "invitation")
+    assert await agents.update_agent(ann, bea_id, fields()) == "bea@acme.test"
+    mails = await _mails("agent_invite")
+    assert [m["to_address"] for m in mails] == ["bea@acme.tset", "bea@acme.test"]
+    with pytest.raises(NotFound):  # the mistyped mailbox's link is dead
+        await invitations.invitation(typo)
+    await agents.reinvite(ann, bea_id)  # e.g. it expired: again to the corrected address
+    latest = (await _mails("agent_invite"))[-1]
+    assert latest["to_address"] == "bea@acme.test"
+    token = _token(latest, "invitation")
+    assert (await invitations.invitation(token))["email"] == "bea@acme.test"
+    await invitations.accept_invitation(token, NewPassword(PASSWORD))
+    assert (await accounts.authenticate("bea@acme.test", PASSWORD))["id"] == bea_id
