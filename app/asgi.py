@@ -63,7 +63,7 @@ from app.web.security import add_security_headers, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
 from app.web.templating import template_config
 from app.workspaces import admin as workspace_admin
-from app.workspaces import admin_mail
+from app.workspaces import admin_cancel, admin_mail
 
 log = logging.getLogger("helprealm")
 
@@ -97,6 +97,7 @@ ADMIN_ROUTES = [
     *agents_admin.ROUTES,
     *admin_mail.ROUTES,
     *exports_web.ROUTES,
+    *admin_cancel.ROUTES,
 ]
 
 
@@ -108,8 +109,8 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         return Router("/", route_handlers=handlers, request_max_body_size=upload_max_bytes + 64 * 1024)
 
     return [
-        Router("/", route_handlers=[*accounts_web.ROUTES, *agents_web.ROUTES], exception_handlers=pages,
-               response_headers=router_headers("portal")),
+        Router("/", route_handlers=[*accounts_web.ROUTES, *agents_web.ROUTES, *admin_cancel.PUBLIC_ROUTES],
+               exception_handlers=pages, response_headers=router_headers("portal")),
         Router("/", route_handlers=[*tickets_web.ROUTES, uploads(tickets_web.UPLOADS),
                                     *canned_web.ROUTES], guards=[agent_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("agent"),

@@ -128,6 +128,9 @@ async def seed_if_empty(settings: Settings) -> bool:
     for story in STORIES:
         await _tell(workspace, viewer, story, agents, groups)
     await _extras(workspace["id"], admin["id"])
+    from app.workspaces.demo import seed_admin_demo  # round robin, audit rows, a finished export
+
+    await seed_admin_demo(workspace["id"], admin["id"], settings.data_path)
 
     from app.search.indexer import SearchIndex, rebuild
 

@@ -6,7 +6,9 @@ from datetime import date
 
 from app import demo
 from app.accounts.tables import Agent, AgentGroup
+from app.audit.tables import AuditEntry
 from app.canned.tables import CannedResponse
+from app.exports.tables import ExportJob
 from app.faq.tables import FaqEntry
 from app.mail.tables import OutboxMail
 from app.tickets.status import Status
@@ -35,6 +37,10 @@ async def test_the_demo_seeds_once_and_its_admin_can_work(settings, client, caps
     today = date.today()
     deadlines = [row["deadline"] for row in await Ticket.select(Ticket.deadline) if row["deadline"]]
     assert any(d < today for d in deadlines) and any(d >= today for d in deadlines)
+    assert await AgentGroup.count().where(AgentGroup.auto_assign == True) == 1  # noqa: E712
+    assert await AuditEntry.count() >= 3
+    exported = await ExportJob.select().where(ExportJob.status == "done")
+    assert len(exported) == 1 and (settings.data_path / "exports" / exported[0]["file_name"]).is_file()
     created_days = {row["created_at"].date() for row in await Ticket.select(Ticket.created_at)}
     assert len(created_days) >= 5, "the week's chart has several days to draw"
 

@@ -101,6 +101,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "admin.export_run"): (303, 303, 403, 422),  # no dates
     ("GET", "admin.export_job"): (303, 303, 403, 404),  # no export job 1 in this world
     ("GET", "admin.export_download"): (303, 303, 403, 404),
+    ("GET", "admin.cancel"): (303, 303, 403, 200),
+    ("POST", "admin.cancel_submit"): (303, 303, 403, 422),  # no company name, no captcha
+    ("GET", "workspace.goodbye"): (200, 200, 200, 200),
     ("POST", "agent.vacation"): (303, 303, 400, 400),  # no "on" field
     ("GET", "agent.canned"): (303, 303, 200, 200),
     ("GET", "agent.canned_new"): (303, 303, 200, 200),

@@ -21,7 +21,7 @@ from app.audit import service as audit
 from app.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from app.i18n import _
 from app.mail import messages
-from app.workspaces.service import create_workspace_rows
+from app.workspaces.service import create_workspace_rows, is_open
 
 if TYPE_CHECKING:
     from app.accounts.viewer import Viewer
@@ -98,6 +98,8 @@ async def authenticate(email: str, password: str) -> dict:
     """Return the agent for valid credentials; raise NotAuthenticated with a user-facing message."""
     email = email.strip().lower()
     agent = await Agent.select().where(Agent.email == email).first() if email else None
+    if agent and not await is_open(agent["workspace"]):
+        agent = None  # a cancelled workspace's accounts are being deleted: as if gone already
     ok = await verify_password(agent["password_hash"] if agent else None, password[:MAX_LENGTH])
     if agent and not ok:  # an attempt on a real account: its workspace's admins see it
         await audit.record(agent["workspace"], None, "login.failed", subject=agent["email"],
@@ -117,10 +119,10 @@ async def request_password_reset(email: str) -> str | None:
     """Mail a reset link if the address belongs to an active agent. Returns the token or None.
     Run after the answer went out (the answer is the same either way, and so is its timing)."""
     email = email.strip().lower()
-    agent = await Agent.select(Agent.id, Agent.first_name, Agent.last_name, Agent.active).where(
+    agent = await Agent.select(Agent.id, Agent.first_name, Agent.last_name, Agent.active, Agent.workspace).where(
         Agent.email == email
     ).first()
-    if agent is None or not agent["active"]:
+    if agent is None or not agent["active"] or not await is_open(agent["workspace"]):
         return None
     token, digest = new_token()
     async with db.write():

@@ -14,8 +14,8 @@ Rules kept here:
 - Deleting releases the agent's tickets through the change unit (in progress -> open, a timeline
   entry by the system), a background job when there are many, then deletes the row. Their posts
   keep the author's name: timeline entries store it as written (`author_name`) and their
-  `author_agent` becomes NULL, so no marker row is needed. Memberships, mailed links and their own
-  canned responses go with them; sessions end because the agent row is gone.
+  `author_agent` becomes NULL, so no marker row is needed. Memberships, mailed links, session rows
+  and their own canned responses go with them.
 """
 
 from __future__ import annotations
@@ -51,6 +51,20 @@ EMAIL_CHANGE_VALID = timedelta(days=7)
 RELEASE_BATCH = 200  # tickets released per batch (and at most this many at once, without a job)
 JOB_KIND = "release_agent_tickets"
 NO_PASSWORD = "!invited"  # not an argon2 hash: no password verifies against it
+
+
+# A session row keeps the agent's id inside its JSON, not in a column (as app/workspaces/cancel.py
+# finds a workspace's sessions).
+SESSIONS_OF_AGENT = """
+DELETE FROM web_session WHERE CASE WHEN json_valid(CAST(value AS TEXT))
+    THEN json_extract(CAST(value AS TEXT), '$.agent_id') END = {}
+"""
+
+
+async def _end_sessions(agent_id: int) -> None:
+    """The agent's sessions end now: their rows go, and a session written back by a request still
+    running carries an old version and is refused (the caller moves `session_version` on)."""
+    await Agent.raw(SESSIONS_OF_AGENT, agent_id)
 
 
 def _changed(workspace_id: int) -> None:
@@ -187,6 +201,8 @@ async def update_agent(viewer: Viewer, agent_id: int, fields: AgentFields, passw
             if password_hash or ("active" in changed and not fields.active):
                 values[Agent.session_version] = Agent.session_version + 1  # their sessions end now
             await Agent.update(values).where(Agent.id == agent_id)
+            if password_hash or ("active" in changed and not fields.active):
+                await _end_sessions(agent_id)
             if "active" in changed and not fields.active:
                 await audit.record(viewer.workspace_id, viewer, "agent.deactivated", subject=row["email"])
                 changed.discard("active")
@@ -252,6 +268,7 @@ async def delete_agent(viewer: Viewer, agent_id: int) -> dict | None:
         # At once: no login, no assignment, no group, no mailed link, no own canned responses.
         await Agent.update({Agent.active: False, Agent.retired: True,
                             Agent.session_version: Agent.session_version + 1}).where(Agent.id == agent_id)
+        await _end_sessions(agent_id)
         await GroupMember.delete().where(GroupMember.agent == agent_id)
         await AccountToken.delete().where(AccountToken.agent == agent_id)
         await CannedResponse.delete().where(CannedResponse.agent == agent_id,

@@ -62,7 +62,7 @@ async def get_by_key(key: str) -> dict:
     if len(key) != 32:
         raise NotFound(_("No such workspace."))
     row = await _by_key.get(key, lambda: Workspace.select().where(Workspace.key == key).first())
-    if row is None:
+    if row is None or row["cancelled_at"] is not None:  # a cancelled one is gone for the public
         raise NotFound(_("No such workspace."))
     return dict(row)
 
@@ -89,3 +89,17 @@ async def update_settings(workspace_id: int, **values) -> dict:
     _by_id.invalidate(workspace_id)
     _by_key.invalidate(row["key"])
     return row
+
+
+async def is_open(workspace_id: int) -> bool:
+    """False once the workspace is cancelled (or gone): its accounts no longer log in."""
+    try:
+        return (await get_by_id(workspace_id))["cancelled_at"] is None
+    except NotFound:
+        return False
+
+
+def forget(workspace_id: int, key: str) -> None:
+    """Drop a workspace's cached rows (after it is deleted: app/workspaces/cancel.py)."""
+    _by_id.invalidate(workspace_id)
+    _by_key.invalidate(key)

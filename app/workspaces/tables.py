@@ -24,3 +24,6 @@ class Workspace(Table, db=ENGINE, tablename="workspace"):
     # What a customer's mail reply to a closed ticket does: "reopen" it or open a "new" linked ticket.
     closed_reply_mode = Varchar(length=10, default="reopen")
     created_at = Timestamptz()
+    # Set when a superadmin cancels the workspace (migration m0016): from then on nobody logs in
+    # and its public page and API answer 404, while a background job deletes its data.
+    cancelled_at = Timestamptz(null=True, default=None)

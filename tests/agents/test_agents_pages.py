@@ -14,6 +14,7 @@ from app.agents.inputs import AgentFields
 from app.jobs.runner import JobRunner
 from app.mail.tables import OutboxMail
 from app.tickets import service as tickets
+from app.web.tables import WebSession
 from tests import factories
 from tests.helpers import HTMX, Person, cookies, csrf_from, field_error, form_values, soup
 from tests.journeys import login, workspace_with_admin
@@ -167,6 +168,7 @@ async def test_deactivating_ends_an_open_session_at_once(person: Person):
     with cookies(person.client, jar):
         await login(person, email="bea@acme.test")
         assert (await person.client.get("/dashboard", follow_redirects=False)).status_code == 200
+    assert await WebSession.count().where(WebSession.key == jar["helprealm_session"]) == 1
     await login(person)
     values = form_values(await person.page(f"/admin/agents/{bea_id}"), "#agent-form")
     values.pop("active")
@@ -175,6 +177,7 @@ async def test_deactivating_ends_an_open_session_at_once(person: Person):
     with cookies(person.client, jar):
         after = await person.client.get("/dashboard", follow_redirects=False)
         assert after.status_code == 303 and after.headers["location"] == "/login"
+    assert await WebSession.count().where(WebSession.key == jar["helprealm_session"]) == 0  # the row is gone too
 
 
 async def test_deleting_an_agent_with_many_tickets_shows_the_jobs_progress(person: Person, monkeypatch):
