@@ -29,6 +29,8 @@ from app import db, links
 from app.accounts import twofactor
 from app.accounts import web as accounts_web
 from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
+from app.agents import admin as agents_admin
+from app.agents import web as agents_web
 from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.canned import web as canned_web
 from app.config import Settings
@@ -96,6 +98,7 @@ ADMIN_ROUTES = [
     *workspace_admin.ROUTES,
     *tickets_admin.ROUTES,
     *groups_admin.ROUTES,
+    *agents_admin.ROUTES,
     *admin_mail.ROUTES,
     *exports_web.ROUTES,
     *profile_admin.ROUTES,
@@ -111,9 +114,9 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         return Router("/", route_handlers=handlers, request_max_body_size=upload_max_bytes + 64 * 1024)
 
     return [
-        Router("/", route_handlers=[*accounts_web.ROUTES, *admin_cancel.PUBLIC_ROUTES, *profile_web.PUBLIC_ROUTES],
-               exception_handlers=pages,
-               response_headers=router_headers("portal")),
+        Router("/", route_handlers=[*accounts_web.ROUTES, *agents_web.ROUTES, *admin_cancel.PUBLIC_ROUTES,
+                                    *profile_web.PUBLIC_ROUTES],
+               exception_handlers=pages, response_headers=router_headers("portal")),
         Router("/", route_handlers=[*tickets_web.ROUTES, uploads(tickets_web.UPLOADS),
                                     *canned_web.ROUTES, *profile_web.ROUTES, *twofactor_web.ROUTES],
                guards=[agent_guard],

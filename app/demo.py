@@ -1,5 +1,6 @@
 """The demo workspace `make run` seeds into an empty database, so that every view has something
-to show: four agents in two groups (one on vacation), tickets from the last week in every status,
+to show: four agents in two groups (one on vacation) and two more only the agents list shows (one
+invited, one inactive), tickets from the last week in every status,
 with replies, notes, tags and deadlines (some overdue), FAQ entries and canned responses.
 
 Everything is created through the services, as people would; the clock is set back while a
@@ -195,6 +196,10 @@ async def _extras(workspace_id: int, admin_id: int) -> None:
 
     await seed_canned_demo(workspace_id, admin_id)
 
+    from app.agents.demo import seed_agents_demo  # Nina (invited, no password yet), Otto (inactive)
+
+    await seed_agents_demo(admin_id, ADMIN_PASSWORD)
+
 
 async def print_login() -> None:
     site = links.current()
@@ -204,4 +209,5 @@ async def print_login() -> None:
         return
     print(f"  Agent login:  {site.login()}  as {ADMIN_EMAIL} / {ADMIN_PASSWORD}")
     print("  Other agents: freya@, max@, lea@demo.example (Lea is on vacation), same password")
+    print("  (nina@demo.example is invited but has not chosen a password; otto@demo.example is inactive)")
     print(f"  Public page:  {site.public_page(admin['key'])}")

@@ -23,7 +23,9 @@ async def test_the_demo_seeds_once_and_its_admin_can_work(settings, client, caps
     printed = capsys.readouterr().out
     assert demo.ADMIN_EMAIL in printed and "http://helprealm.test/login" in printed
 
-    assert await Agent.count() == 4 and await AgentGroup.count() == 2 and await FaqEntry.count() == 3
+    assert await Agent.count() == 6 and await AgentGroup.count() == 2 and await FaqEntry.count() == 3
+    assert await Agent.count().where(Agent.confirmed == False) == 1  # noqa: E712  (invited: Nina)
+    assert await Agent.count().where(Agent.active == False) == 1  # noqa: E712  (left: Otto)
     assert await Agent.count().where(Agent.on_vacation == True) == 1  # noqa: E712
     assert await Ticket.count() == len(demo.STORIES)
     statuses = {row["status"] for row in await Ticket.select(Ticket.status)}

@@ -79,6 +79,17 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "admin.group_auto"): (303, 303, 403, 404),
     ("POST", "admin.group_remove_member"): (303, 303, 403, 404),
     ("POST", "admin.group_delete"): (303, 303, 403, 404),
+    ("GET", "admin.agents"): (303, 303, 403, 200),  # agents; agent 1 is the superadmin herself
+    ("POST", "admin.agents_create"): (303, 303, 403, 422),  # no name
+    ("GET", "admin.agent"): (303, 303, 403, 200),
+    ("POST", "admin.agent_update"): (303, 303, 403, 422),  # no name
+    ("POST", "admin.agent_add_group"): (303, 303, 403, 422),  # no group chosen
+    ("POST", "admin.agent_remove_group"): (303, 303, 403, 404),  # group 999999: not this workspace's
+    ("POST", "admin.agent_reinvite"): (303, 303, 403, 409),  # she has a password already
+    ("POST", "admin.agent_delete"): (303, 303, 403, 409),  # nobody deletes themselves
+    ("GET", "accounts.invitation"): (404, 404, 404, 404),  # not a token
+    ("POST", "accounts.invitation_accept"): (404, 404, 404, 404),
+    ("GET", "accounts.agent_email_confirm"): (404, 404, 404, 404),
     ("GET", "admin.mail"): (303, 303, 403, 200),  # the workspace's own mail service and API access
     ("POST", "admin.mail_save"): (303, 303, 403, 303),
     ("POST", "admin.mail_test_smtp"): (303, 303, 403, 200),

@@ -39,6 +39,9 @@ class Agent(Table, db=ENGINE, tablename="agent"):
     # secret ("" = off) and the last time step accepted, so a code works once.
     totp_secret = Text(default="")
     totp_last_step = Integer(default=0)
+    # Being deleted: inactive, and a background job releases their tickets before the row goes
+    # (app/agents/service.py). Nothing may change them meanwhile.
+    retired = Boolean(default=False)
 
 
 class AgentGroup(Table, db=ENGINE, tablename="agent_group"):
@@ -63,14 +66,18 @@ class GroupMember(Table, db=ENGINE, tablename="group_member"):
 
 
 class AccountToken(Table, db=ENGINE, tablename="account_token"):
-    """Single-use links mailed to an agent (confirm address, reset password). Only a hash is kept."""
+    """Single-use links mailed to an agent: `purpose` "confirm" (address), "reset" (password), "invite"
+    (choose a first password), "email" (a new login address). Only a hash is kept."""
 
     agent = ForeignKey(Agent, index=True)
     purpose = Varchar(length=20)
     token_hash = Varchar(length=64, unique=True, index=True)
     expires_at = Timestamptz(default=TimestamptzNow())
     used_at = Timestamptz(null=True, default=None)
-    new_email = Varchar(length=254, default="")  # purpose "email_change": the address to confirm
+    # What the link is about beyond the agent: for an e-mail change (by an admin, purpose "email", or
+    # by the agent in their profile, "email_change"), the new address (it becomes
+    # the login only when the link is opened).
+    address = Varchar(length=254, default="")
 
 
 class AgentAvatar(Table, db=ENGINE, tablename="agent_avatar"):

@@ -19,7 +19,6 @@ STATEMENTS = (
     'ALTER TABLE agent ADD COLUMN "avatar_version" INTEGER NOT NULL DEFAULT 0',
     'ALTER TABLE agent ADD COLUMN "totp_secret" TEXT NOT NULL DEFAULT \'\'',
     'ALTER TABLE agent ADD COLUMN "totp_last_step" INTEGER NOT NULL DEFAULT 0',
-    'ALTER TABLE account_token ADD COLUMN "new_email" VARCHAR(254) NOT NULL DEFAULT \'\'',
     'ALTER TABLE workspace ADD COLUMN "require_2fa" BOOLEAN NOT NULL DEFAULT false',
     """CREATE TABLE agent_avatar (
         "id" INTEGER PRIMARY KEY NOT NULL,

@@ -61,11 +61,11 @@ async def profile(viewer: Viewer) -> dict:
 
 async def pending_email(agent_id: int) -> str:
     """The address of a change waiting for its confirmation link, if any."""
-    row = await AccountToken.select(AccountToken.new_email).where(
+    row = await AccountToken.select(AccountToken.address).where(
         AccountToken.agent == agent_id, AccountToken.purpose == "email_change", AccountToken.used_at.is_null(),
         AccountToken.expires_at >= clock.now(),
     ).order_by(AccountToken.id, ascending=False).first()
-    return row["new_email"] if row else ""
+    return row["address"] if row else ""
 
 
 async def update_name(viewer: Viewer, data: Mapping) -> dict:
@@ -112,7 +112,7 @@ async def request_email_change(viewer: Viewer, data: Mapping) -> str | None:
         await AccountToken.update({AccountToken.used_at: clock.now()}).where(
             AccountToken.agent == agent["id"], AccountToken.purpose == "email_change", AccountToken.used_at.is_null())
         if owner is None:
-            await AccountToken(agent=agent["id"], purpose="email_change", token_hash=digest, new_email=new_email,
+            await AccountToken(agent=agent["id"], purpose="email_change", token_hash=digest, address=new_email,
                                expires_at=clock.now() + EMAIL_CHANGE_VALID).save()
             await messages.queue_email_change_confirm(to=new_email, name=name, token=token)
         else:
@@ -131,17 +131,17 @@ async def confirm_email_change(token: str) -> str:
         if row is None or row["used_at"] is not None or row["expires_at"] < clock.now():
             raise NotFound(_("This link is invalid or has expired."))
         await AccountToken.update({AccountToken.used_at: clock.now()}).where(AccountToken.id == row["id"])
-        if await Agent.exists().where(Agent.email == row["new_email"]):  # taken since the link was mailed
+        if await Agent.exists().where(Agent.email == row["address"]):  # taken since the link was mailed
             raise Conflict(_("This address has an account now, so it cannot become your login."))
         agent = await Agent.select(Agent.id, Agent.workspace, Agent.email, Agent.first_name, Agent.last_name).where(
             Agent.id == row["agent"]).first()
         if agent is None:
             raise NotFound(_("This link is invalid or has expired."))
-        await Agent.update({Agent.email: row["new_email"], Agent.confirmed: True}).where(Agent.id == agent["id"])
-        await audit.record(agent["workspace"], None, "email.changed", subject=row["new_email"],
-                           before={"email": agent["email"]}, after={"email": row["new_email"]},
+        await Agent.update({Agent.email: row["address"], Agent.confirmed: True}).where(Agent.id == agent["id"])
+        await audit.record(agent["workspace"], None, "email.changed", subject=row["address"],
+                           before={"email": agent["email"]}, after={"email": row["address"]},
                            agent_id=agent["id"], agent_name=full_name(agent["first_name"], agent["last_name"]))
-    return row["new_email"]
+    return row["address"]
 
 
 async def change_password(viewer: Viewer, data: Mapping) -> int:
