@@ -85,3 +85,16 @@ async def queue_account_exists(*, to: str, name: str) -> None:
 async def queue_password_reset(*, to: str, name: str, token: str) -> None:
     await _to_agent("password_reset", to=to, subject=_("Reset your HelpRealm password"), name=name,
                     link=links.current().password_reset(token))
+
+
+async def queue_admin_new_ticket(*, workspace: dict, ticket: dict, admins: list[dict]) -> None:
+    """"Notify admins of new tickets" (a workspace setting): one mail to each active superadmin,
+    with a link to the ticket's agent page (the customer's secret link is not in it)."""
+    site = links.current()
+    link = site.url("agent.ticket", number=ticket["number"])
+    subject = _("New ticket #%(number)d: %(subject)s", number=ticket["number"], subject=ticket["subject"])
+    for admin in admins:
+        text, html = _render("admin_new_ticket", workspace=workspace, ticket=ticket, link=link,
+                             name=admin["first_name"])
+        await enqueue(to=admin["email"], subject=subject, text=text, html=html, purpose="admin_new_ticket",
+                      domain=site.domain, workspace_id=workspace["id"], ticket_id=ticket["id"])
