@@ -70,6 +70,23 @@ def test_pyz_loads_its_compiled_catalog(pyz, tmp_path):
     assert Path(locale_dir.strip()).parts[-3:] == ("site-packages", "app", "locale"), locale_dir
 
 
+def test_pyz_checks_and_re_encodes_images_with_its_own_pillow(pyz, tmp_path):
+    """Background images (system settings) go through Pillow, a C extension: from the pyz's
+    extracted site-packages, not from any Pillow of the machine."""
+    probe = (
+        "import io; from PIL import Image; from app.tickets.files import Upload; "
+        "from app.workspaces.backgrounds import prepare; b = io.BytesIO(); "
+        "Image.new('RGB', (3000, 20)).save(b, 'PNG'); p = prepare(Upload('a.png', 'image/png', b.getvalue())); "
+        "print(p.format, p.width, Image.__file__)"
+    )
+    run = subprocess.run([_python(), str(pyz), "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                         env={**_env(), "SHIV_INTERPRETER": "1"}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    fmt, width, location = run.stdout.split(maxsplit=2)
+    assert (fmt, width) == ("PNG", "2560")
+    assert "site-packages" in location and ".venv" not in location, location
+
+
 def test_pyz_serves_from_an_empty_folder(pyz, tmp_path):
     folder = tmp_path / "install"
     folder.mkdir()

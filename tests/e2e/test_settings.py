@@ -79,7 +79,8 @@ def test_admin_changes_the_welcome_message_and_a_background_image(browser, insta
 
         customer.page.goto(public_url)
         body = customer.page.locator("body")
-        expect(body).to_have_attribute("data-background-image", re.compile(rf"^/{key}/background/\d+\?v="))
+        source = customer.page.locator("#portal-background")
+        expect(source).to_have_attribute("data-image", re.compile(rf"^/{key}/background/\d+\?v="))
         expect(body).to_have_css("background-image", re.compile(r'url\(".*/background/\d+'))
         shot(customer.page, "settings-02-public-page")
         admin.assert_clean()

@@ -163,13 +163,13 @@ async def test_background_images_are_uploaded_shown_scoped_and_deleted(person: P
     assert "max-age" in served.headers["cache-control"] and served.headers["x-content-type-options"] == "nosniff"
     assert (await person.client.get(f"/{other['key']}/background/{row['id']}")).status_code == 404
     # Colour mode: the public page names the colour; image mode: the image.
-    public = soup(await person.page(f"/{workspace['key']}/"))
-    assert public.body["data-background-colour"] == "#f4f6f9" and not public.body.get("data-background-image")
+    public = soup(await person.page(f"/{workspace['key']}/")).select_one("#portal-background")
+    assert public["data-colour"] == "#f4f6f9" and not public.get("data-image")
     await update_settings(workspace["id"], background_mode="image")
-    public = soup(await person.page(f"/{workspace['key']}/"))
-    assert public.body["data-background-image"].startswith(f"/{workspace['key']}/background/{row['id']}?v=")
-    other_page = soup(await person.page(f"/{other['key']}/"))
-    assert not other_page.body.get("data-background-image")
+    public = soup(await person.page(f"/{workspace['key']}/")).select_one("#portal-background")
+    assert public["data-image"].startswith(f"/{workspace['key']}/background/{row['id']}?v=")
+    other_page = soup(await person.page(f"/{other['key']}/")).select_one("#portal-background")
+    assert not other_page.get("data-image")
     # Another workspace's admin cannot delete it; its own can, and the file goes.
     token = csrf_from(await person.page("/admin/settings"))
     deleted = await person.client.post(f"/admin/settings/background-images/{row['id']}/delete",
@@ -177,8 +177,8 @@ async def test_background_images_are_uploaded_shown_scoped_and_deleted(person: P
     assert deleted.status_code == 200 and not soup(deleted.text).select("li[data-image]")
     assert not stored.exists() and await BackgroundImage.count() == 0
     assert (await person.client.get(f"/{workspace['key']}/background/{row['id']}")).status_code == 404
-    public = soup(await person.page(f"/{workspace['key']}/"))
-    assert not public.body.get("data-background-image")  # image mode without images: the colour's default look
+    public = soup(await person.page(f"/{workspace['key']}/")).select_one("#portal-background")
+    assert not public.get("data-image") and not public.get("data-colour")  # image mode, no image: the default look
 
 
 async def test_another_workspace_cannot_delete_an_image(database, settings):
