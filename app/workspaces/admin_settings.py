@@ -31,7 +31,7 @@ SECTION_ORDER = ("general", "public_page", "tickets", "uploads", "background")
 async def _context(viewer: Viewer, services: Services, workspace: dict | None = None, **extra: Any) -> dict:
     workspace = workspace or await get_by_id(viewer.workspace_id)
     ceiling = services.settings.limits.upload_max_bytes
-    extra.setdefault("values", settings.form_values(workspace))
+    extra.setdefault("values", settings.form_values(workspace, ceiling))
     extra.setdefault("errors", {})
     return {
         "viewer": viewer,
@@ -72,7 +72,7 @@ async def settings_save(request: Request, viewer: Injected[Viewer], services: In
     except ValidationFailed as exc:
         typed = {k: v for k, v in data.items() if isinstance(v, str)}
         current = await get_by_id(viewer.workspace_id)
-        values = {**settings.form_values(current), **typed}
+        values = {**settings.form_values(current, services.settings.limits.upload_max_bytes), **typed}
         for flag in _FLAGS.get(section, ()):  # an unchecked box is not sent: show it as typed
             values[flag] = typed.get(flag) == "on"
         context = await _context(viewer, services, current, values=values, errors=exc.errors)

@@ -47,7 +47,8 @@ MB = 1024 * 1024
 @cache
 def language_choices() -> tuple[tuple[str, str], ...]:
     """(code, the language's own name): "Deutsch", "中文"."""
-    return tuple((code, Locale.parse(code).display_name or code) for code in LANGUAGES)
+    names = ((code, Locale.parse(code).display_name or code) for code in LANGUAGES)
+    return tuple((code, name[:1].upper() + name[1:]) for code, name in names)  # "français" -> "Français"
 
 
 @cache
@@ -157,9 +158,9 @@ def _mb_text(size: int) -> str:
     return f"{size / MB:.2f}".rstrip("0").rstrip(".")
 
 
-def form_values(workspace: dict) -> dict[str, Any]:
-    """The page's fields as stored (the size in MB, as typed)."""
-    return {**workspace, "max_upload_mb": _mb_text(int(workspace["max_upload_bytes"]))}
+def form_values(workspace: dict, ceiling: int) -> dict[str, Any]:
+    """The page's fields as stored; the size in MB as it applies (never above the installation's)."""
+    return {**workspace, "max_upload_mb": _mb_text(files.max_upload_bytes(workspace, ceiling))}
 
 
 async def save_section(viewer: Viewer, section: str, data: Mapping, *, ceiling: int) -> dict:
