@@ -16,9 +16,10 @@ Each card counts what the ticket list it links to shows, so the rules below mirr
 and their own; a superadmin the workspace's), and no card counts closed tickets, so one pass over
 the visible tickets that are not closed, grouped by type with SUM(CASE ...) per card, gives
 "tickets per type" (the work on the table, not the years of closed tickets behind it) and, summed
-up, every card. A second query reads the last week's new tickets per day (days of the workspace's
-time zone: each day's UTC bounds are worked out here, so a DST change is no special case), and the workspace's
-group and agent counts beside them. Both read indexes only (migration m0005_dash_dashboard_indexes),
+up, every card. A second query reads the last week's new tickets per day, and the workspace's
+group and agent counts beside them. Days are the workspace's (its time zone): each day's bounds
+are worked out here as UTC instants, so the query stays a range on the index and a day of a DST
+change is no special case. Both read indexes only (migration m0005_dash_dashboard_indexes),
 and the first skips closed tickets in the index: most tickets of a help desk are closed.
 """
 

@@ -15,6 +15,7 @@ import asyncio
 import io
 import random
 import secrets
+import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +179,13 @@ async def delete_image(viewer: Viewer, image_id: int, root: Path) -> str:
         db.on_commit(lambda: _discard(directory, row["stored_name"]))
         db.on_commit(lambda: _images.invalidate(viewer.workspace_id))
     return row["filename"]
+
+
+def remove_all(root: Path, workspace_id: int) -> None:
+    """Remove a workspace's image files (its rows go with the workspace row: ON DELETE CASCADE).
+    For cancelling a workspace, after its deletion has committed."""
+    shutil.rmtree(folder(root, workspace_id), ignore_errors=True)
+    _images.invalidate(workspace_id)
 
 
 def _write(directory: Path, stored_name: str, prepared: Prepared) -> None:

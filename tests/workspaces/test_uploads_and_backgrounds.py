@@ -125,6 +125,11 @@ def test_only_real_images_are_accepted_and_they_are_re_encoded():
         backgrounds.prepare(files.Upload("logo.png", "image/png", gif.getvalue()))
     with pytest.raises(files.ValidationFailed):  # a PNG cut short
         backgrounds.prepare(files.Upload("cut.png", "image/png", _png()[:60]))
+    bomb = io.BytesIO()
+    Image.new("1", (10_000, 5_000)).save(bomb, "PNG")  # a few KB that decode to 50 million pixels
+    with pytest.raises(files.ValidationFailed) as too_many:
+        backgrounds.prepare(files.Upload("bomb.png", "image/png", bomb.getvalue()))
+    assert too_many.value.errors["image"] == "The image has too many pixels."
     original = _png(3000, 1500, text="GPS 52.5N 13.4E")
     prepared = backgrounds.prepare(files.Upload("big.png", "image/png", original))
     assert prepared.format == "PNG" and (prepared.width, prepared.height) == (2560, 1280)
@@ -190,3 +195,9 @@ async def test_another_workspace_cannot_delete_an_image(database, settings):
         await backgrounds.delete_image(await factories.viewer(olga), image["id"], settings.backgrounds_path)
     assert await BackgroundImage.count() == 1
     assert (await get_by_id(workspace["id"]))["background_mode"] == "colour"
+    # Cancelling a workspace removes its folder of images (and only its).
+    other_image = await backgrounds.add_image(await factories.viewer(olga), files.Upload("b.png", "image/png", _png()),
+                                              settings.backgrounds_path)
+    backgrounds.remove_all(settings.backgrounds_path, workspace["id"])
+    assert not backgrounds.folder(settings.backgrounds_path, workspace["id"]).exists()
+    assert (backgrounds.folder(settings.backgrounds_path, other["id"]) / other_image["stored_name"]).is_file()
