@@ -18,7 +18,7 @@ from app.i18n import _
 from app.links import Links
 from app.services import Services
 from app.tickets import queries, service
-from app.tickets.files import Upload
+from app.tickets.files import Upload, accepted_extensions
 from app.tickets.inputs import NewTicket, Reply
 from app.tickets.refs import CustomerTicket
 from app.tickets.status import Status
@@ -140,6 +140,7 @@ async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, link
             "edit_post_url": lambda entry_id: request.app.route_reverse(
                 "portal.edit_post", workspace_key=workspace["key"], ticket_hash=ticket["hash"], entry_id=entry_id),
             "attachments": await queries.attachments(ticket["id"], for_customer=True),
+            "upload_types": " ".join(accepted_extensions(workspace)),
             "closed": closed,
             "awaiting": awaiting,
             "merged_into": merged_into,

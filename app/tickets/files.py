@@ -72,6 +72,11 @@ def extension_list(text: str) -> list[str]:
     return list(seen)
 
 
+def accepted_extensions(workspace: dict) -> list[str]:
+    """What the workspace accepts: its allow-list without the installation's block-list."""
+    return [e for e in extension_list(workspace.get("allowed_extensions", "")) if e not in ALWAYS_BLOCKED]
+
+
 def max_upload_bytes(workspace: dict, ceiling: int) -> int:
     """The largest file this workspace accepts: its own setting, never above the installation's."""
     return max(1, min(int(workspace.get("max_upload_bytes") or ceiling), ceiling))
@@ -91,7 +96,7 @@ def check_upload(upload: Upload, *, workspace: dict, ceiling: int, field: str = 
     if len(upload.data) > limit:
         raise ValidationFailed({field: _("The file is larger than %(size)s.", size=human_size(limit))})
     ext = extension(filename)
-    if ext in ALWAYS_BLOCKED or ext not in set(extension_list(workspace.get("allowed_extensions", ""))):
+    if ext not in accepted_extensions(workspace):
         if not ext:
             raise ValidationFailed({field: _("Files without an extension are not accepted.")})
         raise ValidationFailed({field: _("Files of type .%(ext)s are not accepted.", ext=ext)})

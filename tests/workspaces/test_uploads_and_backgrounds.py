@@ -76,6 +76,8 @@ async def test_every_upload_path_follows_the_workspace_rules(person: Person):
     await login(person)
     agent = person
     await update_settings(workspace["id"], allowed_extensions="pdf log sh", max_upload_bytes=MB // 10)
+    shown = soup(await customer.page(f"/{workspace['key']}/ticket/show/{ticket['hash']}"))
+    assert shown.select_one("[data-allowed-types]").get_text() == "Accepted file types: pdf log"  # not sh
     for upload in (lambda name, data=b"hello": _customer_upload(customer, workspace, ticket, name, data),
                    lambda name, data=b"hello": _agent_upload(agent, ticket, name, data)):
         assert (await upload("report.pdf")).status_code == 200
