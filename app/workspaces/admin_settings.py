@@ -50,7 +50,8 @@ async def _context(viewer: Viewer, services: Services, workspace: dict | None = 
 
 def _section(request: Request, context: dict, section: str, status_code: int = 200) -> Template:
     """The whole page, or for HTMX the one section's fragment."""
-    return render(request, "admin/settings.html", {**context, "sections": SECTION_ORDER, "section": section},
+    return render(request, "admin/settings.html", {**context, "sections": SECTION_ORDER, "section": section,
+                                                   "failed": section if status_code >= 400 else None},
                   fragment="admin/_settings_section.html", status_code=status_code)
 
 

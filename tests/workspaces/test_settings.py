@@ -147,6 +147,9 @@ async def test_field_errors_are_shown_at_the_field_and_nothing_is_saved(person: 
         response = await _save(person, section, changes)
         assert response.status_code == 422, (section, changes)
         assert field_error(response.text, field), (section, field)
+        flagged = [s["data-section"] for s in soup(response.text).select("section.settings-section")
+                   if s.select_one(".flash-error")]
+        assert flagged == [section]  # the whole page again, the errors in their own section only
         # The typed value stays in the form.
         typed = form_values(response.text, f"#settings-{section} form.settings-form")
         if field not in ("lang", "time_zone", "background_mode"):  # a select shows only its options
