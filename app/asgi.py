@@ -67,7 +67,7 @@ from app.web.security import add_security_headers, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
 from app.web.templating import template_config
 from app.workspaces import admin as workspace_admin
-from app.workspaces import admin_cancel, admin_mail
+from app.workspaces import admin_cancel, admin_mail, admin_settings
 
 log = logging.getLogger("helprealm")
 
@@ -101,6 +101,7 @@ ADMIN_ROUTES = [
     *agents_admin.ROUTES,
     *admin_mail.ROUTES,
     *exports_web.ROUTES,
+    *admin_settings.ROUTES,
     *profile_admin.ROUTES,
     *admin_cancel.ROUTES,
 ]

@@ -195,6 +195,10 @@ async def _extras(workspace_id: int, admin_id: int) -> None:
     from app.canned.demo import seed_canned_demo
 
     await seed_canned_demo(workspace_id, admin_id)
+    # System settings: a background colour of its own on the customer pages.
+    from app.workspaces.service import update_settings
+
+    await update_settings(workspace_id, background_colour="#dde7f2")
 
     from app.agents.demo import seed_agents_demo  # Nina (invited, no password yet), Otto (inactive)
 

@@ -104,6 +104,11 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "admin.cancel"): (303, 303, 403, 200),
     ("POST", "admin.cancel_submit"): (303, 303, 403, 422),  # no company name, no captcha
     ("GET", "workspace.goodbye"): (200, 200, 200, 200),
+    ("GET", "admin.settings"): (303, 303, 403, 200),  # system settings
+    ("POST", "admin.settings_save"): (303, 303, 403, 422),  # section "general" posted empty: no company name
+    ("POST", "admin.background_upload"): (303, 303, 403, 422),  # no image
+    ("POST", "admin.background_delete"): (303, 303, 403, 404),  # image 999999: not this workspace's
+    ("GET", "portal.background"): (404, 404, 404, 404),  # no image 999999 in this workspace
     ("POST", "agent.vacation"): (303, 303, 400, 400),  # no "on" field
     # The profile (app/profile/) and two-factor login (app/accounts/login_steps.py)
     ("GET", "agent.profile"): (303, 303, 200, 200),
@@ -201,7 +206,8 @@ def _path(world: World, audience: str, name: str) -> str:
     params = {"workspace_key": world.workspace["key"], "number": 1, "attachment_id": world.attachment_id,
               "ticket_hash": world.ticket["hash"] if audience != "anonymous" else "0" * 32,
               "token": "not-a-token", "file_path": "css/app.css", "entry_id": 1,
-              "response_id": 1, "type_id": 999999, "job_id": 1, "group_id": 999999, "agent_id": 1}
+              "response_id": 1, "type_id": 999999, "job_id": 1, "group_id": 999999, "agent_id": 1,
+              "section": "general", "image_id": 999999}
     app = world.app
     handler = next(h for r in app.routes for h in r.route_handlers if h.name == name)
     needed = {p for path in handler.paths for p in params if "{" + p in path}

@@ -116,3 +116,14 @@ async def queue_ticket_routed(*, workspace: dict, ticket: dict, to: str, name: s
                                    number=ticket["number"], subject=ticket["subject"]),
                   text=text, html=html, purpose="ticket_routed", domain=site.domain, workspace_id=workspace["id"],
                   ticket_id=ticket["id"])
+async def queue_admin_new_ticket(*, workspace: dict, ticket: dict, admins: list[dict]) -> None:
+    """"Notify admins of new tickets" (a workspace setting): one mail to each active superadmin,
+    with a link to the ticket's agent page (the customer's secret link is not in it)."""
+    site = links.current()
+    link = site.url("agent.ticket", number=ticket["number"])
+    subject = _("New ticket #%(number)d: %(subject)s", number=ticket["number"], subject=ticket["subject"])
+    for admin in admins:
+        text, html = _render("admin_new_ticket", workspace=workspace, ticket=ticket, link=link,
+                             name=admin["first_name"])
+        await enqueue(to=admin["email"], subject=subject, text=text, html=html, purpose="admin_new_ticket",
+                      domain=site.domain, workspace_id=workspace["id"], ticket_id=ticket["id"])
