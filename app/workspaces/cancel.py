@@ -31,6 +31,7 @@ from app.i18n import _
 from app.jobs import runner as jobs
 from app.search import events as search_events
 from app.tickets.files import discard
+from app.workspaces import backgrounds
 from app.workspaces.service import forget, get_by_id, update_settings
 from app.workspaces.tables import Workspace
 
@@ -74,6 +75,7 @@ PLAN: tuple[Part, ...] = (
     Part("agent"),
     Part("workspace_mail"),
     Part("workspace_api"),
+    Part("background_image", files="backgrounds"),  # the files: the workspace's whole folder
     Part("workspace", "id = {}"),
 )
 # Sessions are not in the plan: they end when the cancellation is confirmed (below). Their rows
@@ -85,7 +87,7 @@ DELETE FROM web_session WHERE CASE WHEN json_valid(CAST(value AS TEXT))
 
 
 async def cancel_workspace(viewer: Viewer, company: str, *, captcha_errors: dict[str, str], attachments_dir: Path,
-                           exports_dir: Path) -> dict:
+                           exports_dir: Path, backgrounds_dir: Path) -> dict:
     """Cancel the viewer's workspace: `company` must be its name exactly, and the captcha (checked
     by the caller: it holds the captchas) right. Returns the deletion job."""
     workspace = await get_by_id(viewer.workspace_id)
@@ -110,8 +112,8 @@ async def cancel_workspace(viewer: Viewer, company: str, *, captcha_errors: dict
         for part in PLAN:
             total += (await Workspace.raw(f"SELECT COUNT(*) AS n FROM {part.table} WHERE {part.where}", ws))[0]["n"]
         job = await jobs.queue(ws, JOB_KIND, {"attachments": str(attachments_dir), "exports": str(exports_dir),
-                                              "key": workspace["key"], "part": 0}, total=total,
-                               created_by=None)
+                                              "backgrounds": str(backgrounds_dir), "key": workspace["key"],
+                                              "part": 0}, total=total, created_by=None)
         db.on_commit(lambda: forget_agents(ws))
     # Nothing to audit: the audit log is deleted with the workspace. The installation's log keeps it.
     log.warning("Workspace %s (%s, id %s) cancelled by agent %s; deleting %d rows in job %s",
@@ -135,14 +137,16 @@ async def delete_batch(job: dict) -> int | None:
             params = {**params, "part": index}  # the tables before are empty: later steps skip them
             await Workspace.raw("UPDATE background_job SET params = {} WHERE id = {}", json.dumps(params), job["id"])
         if rows:
-            _after_commit(part, [row["value"] for row in rows], params)
+            _after_commit(part, [row["value"] for row in rows], params, ws)
             return len(rows)
     return None  # (not reached: the workspace row's step deletes this job's row with it)
 
 
-def _after_commit(part: Part, values: list, params: dict) -> None:
+def _after_commit(part: Part, values: list, params: dict, ws: int) -> None:
     """What lives outside the database goes once the rows are gone for good."""
-    if part.files:
+    if part.table == "background_image":
+        db.on_commit(lambda: backgrounds.remove_all(Path(params["backgrounds"]), ws))
+    elif part.files:
         directory = Path(params[part.files])
         db.on_commit(lambda: [discard(directory, name) for name in values if name])
     elif part.table == "ticket":

@@ -41,7 +41,7 @@ from app.tickets.scopes import TicketScope
 from app.tickets.tables import Attachment, Ticket
 from app.web.sessions import SQLiteSessionStore
 from app.web.tables import WebSession
-from app.workspaces import api_access, cancel
+from app.workspaces import api_access, backgrounds, cancel
 from app.workspaces.service import get_by_key
 from app.workspaces.tables import Workspace
 from tests import factories
@@ -151,6 +151,7 @@ async def fill(workspace: dict, admin: dict, settings, storage: Storage, word: s
     await accounts.request_password_reset(f"bea@{word}.test")  # a reset link (account_token)
     await avatars.save(ann, _png())  # agent_avatar
     await _store_recovery_codes(admin["id"])  # recovery_code
+    await backgrounds.add_image(ann, Upload("sky.png", "image/png", _png()), settings.backgrounds_path)
     session = secrets.token_hex(32)
     await SQLiteSessionStore().set(session, json.dumps(session_for(admin)).encode(), expires_in=3600)
     return {"session": session, "api_token": await api_access.generate_token(workspace["id"], ann)}
@@ -179,6 +180,8 @@ async def test_cancel_deletes_everything_of_one_workspace_and_nothing_of_the_oth
         kept_files = {r["stored_name"] for r in await Attachment.select().where(Attachment.workspace == kept["id"])}
         kept_exports = {r["file_name"] for r in await ExportJob.select().where(ExportJob.workspace == kept["id"])}
         assert kept_files and kept_exports
+        kept_backgrounds = _files(backgrounds.folder(settings.backgrounds_path, kept["id"]))
+        assert kept_backgrounds and _files(backgrounds.folder(settings.backgrounds_path, doomed["id"]))
         assert (await search.search(TicketScope(doomed["id"]), "printer")).total == 2
         kept_hits = await _hits(search, kept, "printer")
         assert kept_hits
@@ -191,7 +194,8 @@ async def test_cancel_deletes_everything_of_one_workspace_and_nothing_of_the_oth
         monkeypatch.setattr(cancel, "BATCH", 3)  # many small steps: the order must hold between them
         job = await cancel.cancel_workspace(
             await factories.viewer(doomed_admin), "  Doomed Inc ", captcha_errors={},
-            attachments_dir=settings.attachments_path, exports_dir=exports_dir(settings.data_path))
+            attachments_dir=settings.attachments_path, exports_dir=exports_dir(settings.data_path),
+            backgrounds_dir=settings.backgrounds_path)
 
         # Shut at once, before the job ran: sessions, logins, the public page, the API token.
         assert await WebSession.count().where(WebSession.key == gone["session"]) == 0
@@ -217,6 +221,8 @@ async def test_cancel_deletes_everything_of_one_workspace_and_nothing_of_the_oth
         assert await _rows(schema, kept["id"]) == before  # row for row
         assert _files(settings.attachments_path) == kept_files  # file for file
         assert _files(exports_dir(settings.data_path)) == kept_exports
+        assert not backgrounds.folder(settings.backgrounds_path, doomed["id"]).exists()
+        assert _files(backgrounds.folder(settings.backgrounds_path, kept["id"])) == kept_backgrounds
         assert await WebSession.count().where(WebSession.key == stays["session"]) == 1
         assert await _hits(search, doomed, "printer") == []
         assert await _hits(search, kept, "printer") == kept_hits  # still found
@@ -246,7 +252,8 @@ async def _indexed(search: RunningSearch) -> set[int]:
 async def test_a_wrong_company_name_or_captcha_changes_nothing(database, settings):
     workspace, admin = await factories.workspace()
     viewer = await factories.viewer(admin)
-    dirs = {"attachments_dir": settings.attachments_path, "exports_dir": exports_dir(settings.data_path)}
+    dirs = {"attachments_dir": settings.attachments_path, "exports_dir": exports_dir(settings.data_path),
+            "backgrounds_dir": settings.backgrounds_path}
     for company, captcha in (("acme", {}), ("Acme Inc", {}), ("", {}), ("Acme" * 10_000, {}),
                              ("Acme", {"captcha": "The answer to the captcha is wrong."})):
         with pytest.raises(ValidationFailed) as failed:
