@@ -10,7 +10,8 @@ from app.tickets.queries import Page, pages_for
 
 PER_PAGE = 25
 SEARCH_MAX = 100
-COLUMNS = "id, first_name, last_name, email, position, active, superadmin, on_vacation, confirmed, retired"
+COLUMNS = ("id, first_name, last_name, email, position, active, superadmin, on_vacation, confirmed, retired, "
+           "avatar_version")
 
 _LIST = f"""
 SELECT {COLUMNS} FROM agent

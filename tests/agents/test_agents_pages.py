@@ -4,15 +4,19 @@ link in a browser, a deactivated agent's open session, and another workspace's i
 
 from __future__ import annotations
 
+import io
 import re
 
 import httpx
+from PIL import Image
 
+from app.accounts.service import create_agent_confirmed
 from app.accounts.tables import Agent, AgentGroup, GroupMember
 from app.agents import service as agents
 from app.agents.inputs import AgentFields
 from app.jobs.runner import JobRunner
 from app.mail.tables import OutboxMail
+from app.profile import avatars
 from app.tickets import service as tickets
 from app.web.tables import WebSession
 from tests import factories
@@ -214,3 +218,16 @@ async def test_an_admin_who_steps_down_leaves_the_administration(person: Person)
     stepped = await person.client.post(url, data={**mine, "superadmin": ""}, headers=HTMX)
     assert stepped.headers["hx-redirect"] == "/dashboard"
     assert (await person.client.get("/admin/agents")).status_code == 403
+
+
+async def test_the_list_shows_avatars_or_initials(person: Person):
+    workspace, admin = await workspace_with_admin()
+    await create_agent_confirmed(workspace["id"], email="bea@acme.test", first_name="Bea", last_name="Agent",
+                                 password="correct horse")
+    image = io.BytesIO()
+    Image.new("RGB", (200, 200), "teal").save(image, "PNG")
+    version = await avatars.save(await factories.viewer(admin), image.getvalue())
+    await login(person)
+    rows = {r.select("td")[2].get_text(): r for r in soup(await person.page("/admin/agents")).select("tr[data-agent]")}
+    assert rows["ann@acme.test"].select_one("img.avatar")["src"].endswith(f"?v={version}")
+    assert rows["bea@acme.test"].select_one(".avatar.initials").get_text() == "BA"
