@@ -15,6 +15,7 @@ from app.errors import Conflict, ValidationFailed
 from app.i18n import _
 from app.validation import form_text, parse_int
 from app.web.dependencies import Injected
+from app.web.paging import SEARCH_MAX
 from app.web.params import Form, Id, PageNumber, Text
 from app.web.render import is_htmx, redirect, render
 from app.workspaces.service import get_by_id
@@ -26,7 +27,7 @@ async def _list_page(request: Request, viewer: Viewer, *, q: str = "", page: int
                      **context: Any) -> Template:
     context.setdefault("errors", {})
     context.setdefault("values", {"access": "password"})
-    context.update(listing=await queries.agents_page(viewer.workspace_id, q=q, page=page), q=q[:queries.SEARCH_MAX])
+    context.update(listing=await queries.agents_page(viewer.workspace_id, q=q, page=page), q=q[:SEARCH_MAX])
     if not is_htmx(request):
         context.update(viewer=viewer, workspace=await get_by_id(viewer.workspace_id))
     return render(request, "admin/agents.html", context, fragment="admin/_agent_rows.html", status_code=status_code)

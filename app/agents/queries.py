@@ -7,9 +7,8 @@ from app.accounts.tables import Agent, AgentGroup
 from app.errors import NotFound
 from app.i18n import _
 from app.tickets.queries import Page, pages_for
+from app.web.paging import PER_PAGE, like_pattern
 
-PER_PAGE = 25
-SEARCH_MAX = 100
 COLUMNS = ("id, first_name, last_name, email, position, active, superadmin, on_vacation, confirmed, retired, "
            "avatar_version")
 
@@ -24,15 +23,9 @@ WHERE workspace = {} AND (first_name || ' ' || last_name LIKE {} ESCAPE '\\' OR 
 """
 
 
-def _pattern(q: str) -> str:
-    """`q` as a LIKE pattern that matches it anywhere, its own % and _ taken literally."""
-    escaped = q.strip()[:SEARCH_MAX].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 async def agents_page(workspace_id: int, *, q: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page:
     """The workspace's agents whose name or e-mail contains `q`, by name, one page of them."""
-    pattern = _pattern(q)
+    pattern = like_pattern(q)
     total = (await Agent.raw(_COUNT, workspace_id, pattern, pattern))[0]["n"]
     page = min(page, pages_for(total, per_page))
     rows = await Agent.raw(_LIST, workspace_id, pattern, pattern, per_page, (page - 1) * per_page)
