@@ -26,8 +26,11 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 
 from app import db, links
+from app.accounts import twofactor
 from app.accounts import web as accounts_web
 from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
+from app.agents import admin as agents_admin
+from app.agents import web as agents_web
 from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.canned import web as canned_web
 from app.config import Settings
@@ -45,6 +48,9 @@ from app.mail.outbox import OutboxSender
 from app.migrate import migrate
 from app.paths import resource_dir
 from app.portal import web as portal_web
+from app.profile import admin as profile_admin
+from app.profile import twofactor_web
+from app.profile import web as profile_web
 from app.search.service import SearchService
 from app.services import Services
 from app.system.cleanup import Cleanup
@@ -63,7 +69,7 @@ from app.web.security import add_security_headers, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
 from app.web.templating import template_config
 from app.workspaces import admin as workspace_admin
-from app.workspaces import admin_mail
+from app.workspaces import admin_cancel, admin_mail, admin_settings
 
 log = logging.getLogger("helprealm")
 
@@ -94,9 +100,13 @@ ADMIN_ROUTES = [
     *workspace_admin.ROUTES,
     *tickets_admin.ROUTES,
     *groups_admin.ROUTES,
+    *agents_admin.ROUTES,
     *admin_mail.ROUTES,
     *exports_web.ROUTES,
     *faq_admin.ROUTES,
+    *admin_settings.ROUTES,
+    *profile_admin.ROUTES,
+    *admin_cancel.ROUTES,
 ]
 
 
@@ -108,10 +118,12 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         return Router("/", route_handlers=handlers, request_max_body_size=upload_max_bytes + 64 * 1024)
 
     return [
-        Router("/", route_handlers=accounts_web.ROUTES, exception_handlers=pages,
-               response_headers=router_headers("portal")),
+        Router("/", route_handlers=[*accounts_web.ROUTES, *agents_web.ROUTES, *admin_cancel.PUBLIC_ROUTES,
+                                    *profile_web.PUBLIC_ROUTES],
+               exception_handlers=pages, response_headers=router_headers("portal")),
         Router("/", route_handlers=[*tickets_web.ROUTES, uploads(tickets_web.UPLOADS),
-                                    *canned_web.ROUTES], guards=[agent_guard],
+                                    *canned_web.ROUTES, *profile_web.ROUTES, *twofactor_web.ROUTES],
+               guards=[agent_guard],
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("agent"),
                cache_control=PRIVATE),
         Router("/admin", route_handlers=ADMIN_ROUTES, guards=[agent_guard, superadmin_guard],
@@ -138,6 +150,7 @@ def create_app(settings: Settings) -> Litestar:
     db.configure(settings.db_path, read_connections=settings.storage.read_connections)
     secret = installation_secret(settings)
     mail_vault.configure(secret)  # workspaces' stored mail passwords (app/mail/vault.py)
+    twofactor.configure(secret)  # agents' TOTP secrets and recovery codes (app/accounts/twofactor.py)
     https = settings.server.base_url.startswith("https://")
     sessions = session_config(secure=https)
     client = ClientAddress(settings.server)
@@ -148,8 +161,7 @@ def create_app(settings: Settings) -> Litestar:
     search = SearchService(settings.index_path)
     exports = exports_dir(settings.data_path)
     loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup(exports_dir=exports), JobRunner(),
-                             ExportRunner(exports),
-                             search.faq.writer])
+                             ExportRunner(exports)])
     live = Live()  # in-process pub/sub; ticket changes are published to it after each commit
 
     @contextlib.asynccontextmanager
@@ -160,7 +172,8 @@ def create_app(settings: Settings) -> Litestar:
         live.open()
         live_events.register(live.hub)
         if not settings.mail.smtp_host:
-            log.warning("No SMTP host configured: mail stays in the outbox; account links are logged.")
+            log.warning("No installation SMTP host configured: mail of workspaces without their own mail service "
+                        "stays in the outbox; account links are logged.")
         try:
             yield
         finally:

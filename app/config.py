@@ -83,6 +83,10 @@ class Settings:
     def attachments_path(self) -> Path:
         return self.data_path / "attachments"
 
+    @property
+    def backgrounds_path(self) -> Path:  # the customer pages' background images, a folder per workspace
+        return self.data_path / "backgrounds"
+
     def replace(self, **sections) -> Settings:
         """Return a copy with some sections' keys changed: replace(limits={"ticket_wait_seconds": 0})."""
         changes = {}

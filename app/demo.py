@@ -1,5 +1,6 @@
 """The demo workspace `make run` seeds into an empty database, so that every view has something
-to show: four agents in two groups (one on vacation), tickets from the last week in every status,
+to show: four agents in two groups (one on vacation) and two more only the agents list shows (one
+invited, one inactive), tickets from the last week in every status,
 with replies, notes, tags and deadlines (some overdue), FAQ entries and canned responses.
 
 Everything is created through the services, as people would; the clock is set back while a
@@ -127,6 +128,9 @@ async def seed_if_empty(settings: Settings) -> bool:
     for story in STORIES:
         await _tell(workspace, viewer, story, agents, groups)
     await _extras(workspace["id"], admin["id"])
+    from app.workspaces.demo import seed_admin_demo  # round robin, audit rows, a finished export
+
+    await seed_admin_demo(workspace["id"], admin["id"], settings.data_path)
 
     from app.search.indexer import SearchIndex, rebuild
 
@@ -191,6 +195,14 @@ async def _extras(workspace_id: int, admin_id: int) -> None:
     from app.canned.demo import seed_canned_demo
 
     await seed_canned_demo(workspace_id, admin_id)
+    # System settings: a background colour of its own on the customer pages.
+    from app.workspaces.service import update_settings
+
+    await update_settings(workspace_id, background_colour="#dde7f2")
+
+    from app.agents.demo import seed_agents_demo  # Nina (invited, no password yet), Otto (inactive)
+
+    await seed_agents_demo(admin_id, ADMIN_PASSWORD)
 
 
 async def print_login() -> None:
@@ -201,4 +213,5 @@ async def print_login() -> None:
         return
     print(f"  Agent login:  {site.login()}  as {ADMIN_EMAIL} / {ADMIN_PASSWORD}")
     print("  Other agents: freya@, max@, lea@demo.example (Lea is on vacation), same password")
+    print("  (nina@demo.example is invited but has not chosen a password; otto@demo.example is inactive)")
     print(f"  Public page:  {site.public_page(admin['key'])}")

@@ -15,7 +15,7 @@ from app.mail.workspace_mail import WorkspaceMail
 from app.tickets.tables import Attachment, Ticket, TicketTag, TicketType, TimelineEntry
 from app.web.tables import WebSession
 from app.workspaces.api_access import WorkspaceApi
-from app.workspaces.tables import Workspace
+from app.workspaces.tables import BackgroundImage, Workspace
 
 APP_CONFIG = AppConfig(
     app_name="helprealm",
@@ -42,5 +42,6 @@ APP_CONFIG = AppConfig(
         WorkspaceMail,
         WorkspaceApi,
         ExportJob,
+        BackgroundImage,
     ],
 )

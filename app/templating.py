@@ -117,6 +117,39 @@ def edit_link(entry_id: int, page_url: str) -> Markup:
                   f'hx-swap="outerHTML">{escape(i18n.gettext("Edit"))}</a></p>')
 
 
+# The avatar route's path (agent router, app/profile/web.py; a test checks they agree). Filters
+# cannot call url_for (mail renders without the app), and this one runs once per post.
+AVATAR_PATH = "/avatars/{id}?v={version}"
+
+
+def initials(name: str) -> str:
+    words = name.split()
+    return "".join(word[0] for word in words[:2]).upper() or "?"
+
+
+@lru_cache(maxsize=4096)  # a thread repeats the same few authors: their markup is made once
+def _avatar(agent_id: int | None, name: str, version: int, size: int, cls: str = "") -> str:
+    classes = f"avatar {escape(cls)}".strip()
+    if agent_id and version:
+        src = AVATAR_PATH.format(id=int(agent_id), version=int(version))
+        return f'<img class="{classes}" src="{src}" alt="" width="{int(size)}" height="{int(size)}">'
+    return f'<span class="{classes} initials" aria-hidden="true">{escape(initials(name))}</span>'
+
+
+def avatar(agent: dict, size: int = 32, cls: str = "") -> Markup:
+    """An agent's avatar, or their initials: `{{ agent | avatar }}` for a row with id, first_name,
+    last_name (or name) and avatar_version, as app/accounts/queries.py's agents_with_groups has."""
+    name = agent.get("name") or f"{agent.get('first_name', '')} {agent.get('last_name', '')}"
+    return Markup(_avatar(agent.get("id"), name, agent.get("avatar_version") or 0, size, cls))
+
+
+def post_avatar(entry: dict, avatars: dict) -> Markup:
+    """A post's avatar in the thread: `avatars` maps agent id -> avatar version (from the cached
+    agent list, so no query per post); customers and agents without one get initials."""
+    agent_id = entry["author_agent"] if entry["kind"] != "customer" else None
+    return Markup(_avatar(agent_id, entry["author_name"] or "", avatars.get(agent_id, 0) if agent_id else 0, 32))
+
+
 def field_error(errors: dict, name: str) -> Markup:
     """A form field's message, where tests and screen readers find it: id err-<name>."""
     message = errors.get(name) if errors else None
@@ -141,6 +174,7 @@ def build_environment() -> Environment:
         timeago=timeago, isoformat=isoformat, status_label=status_label, status_slug=status_slug,
         priority_label=priority_label, choices=choices, status_badge=status_badge, prio_badge=prio_badge,
         when=when, event_text=event_text, field_error=field_error, post_header=post_header, edit_link=edit_link,
+        avatar=avatar, post_avatar=post_avatar,
     )
     env.globals.update(PRIORITIES=PRIORITIES)
     # The macro files, loaded once: `{{ forms.field(...) }}`, `{{ ui.pager(...) }}`,

@@ -6,7 +6,9 @@ from datetime import date
 
 from app import demo
 from app.accounts.tables import Agent, AgentGroup
+from app.audit.tables import AuditEntry
 from app.canned.tables import CannedResponse
+from app.exports.tables import ExportJob
 from app.faq.tables import FaqEntry
 from app.mail.tables import OutboxMail
 from app.tickets.status import Status
@@ -21,7 +23,9 @@ async def test_the_demo_seeds_once_and_its_admin_can_work(settings, client, caps
     printed = capsys.readouterr().out
     assert demo.ADMIN_EMAIL in printed and "http://helprealm.test/login" in printed
 
-    assert await Agent.count() == 4 and await AgentGroup.count() == 2 and await FaqEntry.count() == 3
+    assert await Agent.count() == 6 and await AgentGroup.count() == 2 and await FaqEntry.count() == 3
+    assert await Agent.count().where(Agent.confirmed == False) == 1  # noqa: E712  (invited: Nina)
+    assert await Agent.count().where(Agent.active == False) == 1  # noqa: E712  (left: Otto)
     assert await Agent.count().where(Agent.on_vacation == True) == 1  # noqa: E712
     assert await Ticket.count() == len(demo.STORIES)
     statuses = {row["status"] for row in await Ticket.select(Ticket.status)}
@@ -33,6 +37,10 @@ async def test_the_demo_seeds_once_and_its_admin_can_work(settings, client, caps
     today = date.today()
     deadlines = [row["deadline"] for row in await Ticket.select(Ticket.deadline) if row["deadline"]]
     assert any(d < today for d in deadlines) and any(d >= today for d in deadlines)
+    assert await AgentGroup.count().where(AgentGroup.auto_assign == True) == 1  # noqa: E712
+    assert await AuditEntry.count() >= 3
+    exported = await ExportJob.select().where(ExportJob.status == "done")
+    assert len(exported) == 1 and (settings.data_path / "exports" / exported[0]["file_name"]).is_file()
     created_days = {row["created_at"].date() for row in await Ticket.select(Ticket.created_at)}
     assert len(created_days) >= 5, "the week's chart has several days to draw"
 

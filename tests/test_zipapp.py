@@ -70,6 +70,31 @@ def test_pyz_loads_its_compiled_catalog(pyz, tmp_path):
     assert Path(locale_dir.strip()).parts[-3:] == ("site-packages", "app", "locale"), locale_dir
 
 
+def test_pyz_runs_its_own_pillow_pyotp_and_segno(pyz, tmp_path):
+    """Pillow (a C extension), pyotp and segno work from the pyz's extracted site-packages, not
+    from the machine's: an avatar is resized and re-encoded as WebP, a background image is scaled,
+    a TOTP code checks, a QR code renders as SVG."""
+    probe = (
+        "import io; from PIL import Image; from app.profile.avatars import resize; "
+        "b = io.BytesIO(); Image.new('RGB', (300, 200)).save(b, 'JPEG'); "
+        "out = Image.open(io.BytesIO(resize(b.getvalue()))); "
+        "from app.tickets.files import Upload; from app.workspaces.backgrounds import prepare; "
+        "b = io.BytesIO(); Image.new('RGB', (3000, 20)).save(b, 'PNG'); "
+        "p = prepare(Upload('a.png', 'image/png', b.getvalue())); "
+        "import pyotp; from app.accounts import twofactor; twofactor.configure('s'); "
+        "secret = twofactor.new_secret(); "
+        "ok = twofactor.matching_step(secret, pyotp.TOTP(secret).now(), 0) is not None; "
+        "qr = twofactor.qr_data_uri(twofactor.provisioning_uri(secret, 'a@b.test')); "
+        "print(out.format, out.size[0], p.format, p.width, ok, qr.startswith('data:image/svg+xml'), Image.__file__)"
+    )
+    run = subprocess.run([_python(), str(pyz), "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                         env={**_env(), "SHIV_INTERPRETER": "1"}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    *figures, location = run.stdout.split(maxsplit=6)
+    assert figures == ["WEBP", "128", "PNG", "2560", "True", "True"], run.stdout
+    assert "site-packages" in location and ".venv" not in location, location
+
+
 def test_pyz_serves_from_an_empty_folder(pyz, tmp_path):
     folder = tmp_path / "install"
     folder.mkdir()

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from app import clock, db
+from app.accounts import twofactor
 from app.accounts.inputs import NewAccount, NewPassword
 from app.accounts.passwords import MAX_LENGTH, hash_password, verify_password
 from app.accounts.queries import forget_agents
@@ -21,7 +22,7 @@ from app.audit import service as audit
 from app.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from app.i18n import _
 from app.mail import messages
-from app.workspaces.service import create_workspace_rows
+from app.workspaces.service import create_workspace_rows, is_open
 
 if TYPE_CHECKING:
     from app.accounts.viewer import Viewer
@@ -95,9 +96,12 @@ async def confirm_account(token: str) -> None:
 
 
 async def authenticate(email: str, password: str) -> dict:
-    """Return the agent for valid credentials; raise NotAuthenticated with a user-facing message."""
+    """Return the agent for valid credentials; raise NotAuthenticated with a user-facing message.
+    The agent's "second_step" says what the login still needs (app/accounts/twofactor.py)."""
     email = email.strip().lower()
     agent = await Agent.select().where(Agent.email == email).first() if email else None
+    if agent and not await is_open(agent["workspace"]):
+        agent = None  # a cancelled workspace's accounts are being deleted: as if gone already
     ok = await verify_password(agent["password_hash"] if agent else None, password[:MAX_LENGTH])
     if agent and not ok:  # an attempt on a real account: its workspace's admins see it
         await audit.record(agent["workspace"], None, "login.failed", subject=agent["email"],
@@ -108,8 +112,11 @@ async def authenticate(email: str, password: str) -> dict:
         raise NotAuthenticated(_("Please confirm your e-mail address first: use the link we mailed you."))
     if not agent["active"]:
         raise NotAuthenticated(_("This account is deactivated."))
-    await audit.record(agent["workspace"], None, "login", subject=agent["email"], agent_id=agent["id"],
-                       agent_name=full_name(agent["first_name"], agent["last_name"]))
+    # With two-factor login the password is only the first step: "login" is audited after the second.
+    agent["second_step"] = await twofactor.second_step(agent)
+    if agent["second_step"] is None:
+        await audit.record(agent["workspace"], None, "login", subject=agent["email"], agent_id=agent["id"],
+                           agent_name=full_name(agent["first_name"], agent["last_name"]))
     return agent
 
 
@@ -117,10 +124,10 @@ async def request_password_reset(email: str) -> str | None:
     """Mail a reset link if the address belongs to an active agent. Returns the token or None.
     Run after the answer went out (the answer is the same either way, and so is its timing)."""
     email = email.strip().lower()
-    agent = await Agent.select(Agent.id, Agent.first_name, Agent.last_name, Agent.active).where(
+    agent = await Agent.select(Agent.id, Agent.first_name, Agent.last_name, Agent.active, Agent.workspace).where(
         Agent.email == email
     ).first()
-    if agent is None or not agent["active"]:
+    if agent is None or not agent["active"] or not await is_open(agent["workspace"]):
         return None
     token, digest = new_token()
     async with db.write():

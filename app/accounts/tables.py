@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Bytea, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -29,6 +29,19 @@ class Agent(Table, db=ENGINE, tablename="agent"):
     # ends every other session of the agent at their next request.
     session_version = Integer(default=0)
     created_at = Timestamptz()
+    # The profile (app/profile/): routed-ticket mail opt-in, language ("" = the workspace's), the
+    # avatar's version (0 = none; the image is an AgentAvatar row, so loading an agent never
+    # drags a blob along; the version is in the avatar's URL, which can then be cached for long).
+    notify_routed = Boolean(default=False)
+    lang = Varchar(length=8, default="")
+    avatar_version = Integer(default=0)
+    # Two-factor login (app/accounts/twofactor.py): the TOTP secret sealed with the installation
+    # secret ("" = off) and the last time step accepted, so a code works once.
+    totp_secret = Text(default="")
+    totp_last_step = Integer(default=0)
+    # Being deleted: inactive, and a background job releases their tickets before the row goes
+    # (app/agents/service.py). Nothing may change them meanwhile.
+    retired = Boolean(default=False)
 
 
 class AgentGroup(Table, db=ENGINE, tablename="agent_group"):
@@ -53,10 +66,32 @@ class GroupMember(Table, db=ENGINE, tablename="group_member"):
 
 
 class AccountToken(Table, db=ENGINE, tablename="account_token"):
-    """Single-use links mailed to an agent (confirm address, reset password). Only a hash is kept."""
+    """Single-use links mailed to an agent: `purpose` "confirm" (address), "reset" (password), "invite"
+    (choose a first password), "email" (a new login address). Only a hash is kept."""
 
     agent = ForeignKey(Agent, index=True)
     purpose = Varchar(length=20)
     token_hash = Varchar(length=64, unique=True, index=True)
     expires_at = Timestamptz(default=TimestamptzNow())
+    used_at = Timestamptz(null=True, default=None)
+    # What the link is about beyond the agent: for an e-mail change (by an admin, purpose "email", or
+    # by the agent in their profile, "email_change"), the new address (it becomes
+    # the login only when the link is opened).
+    address = Varchar(length=254, default="")
+
+
+class AgentAvatar(Table, db=ENGINE, tablename="agent_avatar"):
+    """An agent's avatar: a small re-encoded image (128x128 WebP, a few KB; see app/profile/avatars.py)."""
+
+    agent = ForeignKey(Agent, unique=True)
+    workspace = ForeignKey(Workspace)
+    image = Bytea()
+    updated_at = Timestamptz()
+
+
+class RecoveryCode(Table, db=ENGINE, tablename="recovery_code"):
+    """A single-use two-factor recovery code, stored as a keyed hash (app/accounts/twofactor.py)."""
+
+    agent = ForeignKey(Agent, index=True)
+    code_hash = Varchar(length=64)
     used_at = Timestamptz(null=True, default=None)

@@ -10,7 +10,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.response import Redirect, Template
 
-from app.accounts import service
+from app.accounts import login_steps, service
 from app.accounts.inputs import NewAccount, NewPassword
 from app.accounts.viewer import session_for, viewer_from_session
 from app.config import Settings
@@ -76,8 +76,11 @@ async def confirm(token: PathText) -> Template:
 
 @get("/login", name="accounts.login")
 async def login_form(request: Request) -> Template | Redirect:
-    if await viewer_from_session(request.scope.get("session") or None):
+    session = request.scope.get("session") or None
+    if await viewer_from_session(session):
         return Redirect(request.app.route_reverse("agent.dashboard"), status_code=303)
+    if step := login_steps.pending_step(session):  # password given, second step to do
+        return Redirect(request.app.route_reverse(login_steps.ROUTE[step]), status_code=303)
     return _page("accounts/login.html")
 
 
@@ -89,10 +92,12 @@ async def login(request: Request, data: Form, services: Injected[Services]) -> T
     except NotAuthenticated as exc:
         return _page("accounts/login.html", 401, values={"email": email[:254]}, error=exc.message)
     await rotate_session(request)
-    request.set_session(session_for(agent))
+    # Two-factor login: the session holds a pending login until the second step (login_steps.py).
+    step = agent["second_step"]
+    request.set_session(login_steps.pending_session(agent) if step else session_for(agent))
+    target = login_steps.ROUTE[step] if step else "agent.dashboard"
     # A new session id and a new CSRF token: neither a planted session nor a planted token survives.
-    return Redirect(request.app.route_reverse("agent.dashboard"), status_code=303,
-                    cookies=[rotate_at_login(services.https)])
+    return Redirect(request.app.route_reverse(target), status_code=303, cookies=[rotate_at_login(services.https)])
 
 
 @post("/logout", name="accounts.logout")
@@ -148,8 +153,10 @@ async def reset(token: PathText, data: Form) -> Template:
     return _message(_("Password changed"), _("Your new password is set. You can log in now."), show_login=True)
 
 
-ROUTES = [signup_form, signup, confirm, login_form, login, logout, forgot_form, forgot, reset_form, reset]
-RATE_LIMITED = {"accounts.login_submit", "accounts.signup_submit", "accounts.forgot_submit"}
+ROUTES = [signup_form, signup, confirm, login_form, login, logout, forgot_form, forgot, reset_form, reset,
+          *login_steps.ROUTES]
+RATE_LIMITED = {"accounts.login_submit", "accounts.signup_submit", "accounts.forgot_submit",
+                *login_steps.RATE_LIMITED}
 
 
 def login_rate_limit(per_minute: int, client: ClientAddress) -> RateLimitConfig:

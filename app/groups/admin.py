@@ -7,14 +7,15 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.response import Template
 
-from app.accounts.tables import Agent, AgentGroup
+from app.accounts.tables import Agent
 from app.accounts.viewer import Viewer
 from app.errors import Conflict, ValidationFailed
 from app.groups import service
 from app.i18n import _
 from app.validation import form_text, parse_int
 from app.web.dependencies import Injected
-from app.web.params import Form, Id
+from app.web.paging import SEARCH_MAX, like_pattern, paged
+from app.web.params import Form, Id, PageNumber, Text
 from app.web.render import is_htmx, redirect, render
 from app.workspaces.service import get_by_id
 
@@ -22,7 +23,9 @@ GROUPS_WITH_COUNTS = """
 SELECT g.id, g.name, g.description, g.is_default, g.retired,
        (SELECT COUNT(*) FROM group_member m WHERE m."group" = g.id) AS members,
        (SELECT COUNT(*) FROM ticket t WHERE t."group" = g.id) AS tickets
-FROM agent_group g WHERE g.workspace = {} ORDER BY g.name COLLATE NOCASE, g.id
+FROM agent_group g
+WHERE g.workspace = {} AND (g.name LIKE {} ESCAPE '\\' OR g.description LIKE {} ESCAPE '\\')
+ORDER BY g.name COLLATE NOCASE, g.id
 """
 
 
@@ -30,16 +33,23 @@ async def _layout(viewer: Viewer) -> dict:
     return {"viewer": viewer, "workspace": await get_by_id(viewer.workspace_id)}
 
 
-async def _list_page(request: Request, viewer: Viewer, status_code: int = 200, **context: Any) -> Template:
+async def _list_page(request: Request, viewer: Viewer, status_code: int = 200, *, q: str = "", page: int = 1,
+                     **context: Any) -> Template:
     context.setdefault("errors", {})
     context.setdefault("values", {})
-    context.update(await _layout(viewer), groups=await AgentGroup.raw(GROUPS_WITH_COUNTS, viewer.workspace_id))
-    return render(request, "admin/groups.html", context, status_code=status_code)
+    pattern = like_pattern(q)
+    context.update(listing=await paged(GROUPS_WITH_COUNTS, viewer.workspace_id, pattern, pattern, page=page),
+                   q=q[:SEARCH_MAX])
+    if not is_htmx(request):
+        context.update(await _layout(viewer))
+    return render(request, "admin/groups.html", context, fragment="admin/_group_rows.html", status_code=status_code)
 
 
 @get("/groups", name="admin.groups")
-async def groups_page(request: Request, viewer: Injected[Viewer]) -> Template:
-    return await _list_page(request, viewer)
+async def groups_page(request: Request, viewer: Injected[Viewer], q: Text = "", page: PageNumber = 1) -> Template:
+    """The workspace's groups (name or description containing `q`); the search box and the pager
+    swap only the rows."""
+    return await _list_page(request, viewer, q=q, page=page)
 
 
 @post("/groups", name="admin.groups_create")

@@ -85,3 +85,45 @@ async def queue_account_exists(*, to: str, name: str) -> None:
 async def queue_password_reset(*, to: str, name: str, token: str) -> None:
     await _to_agent("password_reset", to=to, subject=_("Reset your HelpRealm password"), name=name,
                     link=links.current().password_reset(token))
+
+
+# -- the agent profile (app/profile/) ---------------------------------------------------------------
+
+async def queue_email_change_confirm(*, to: str, name: str, token: str) -> None:
+    """The link that makes `to` the agent's login; mailed to the new address."""
+    await _to_agent("email_change_confirm", to=to, subject=_("Confirm your new HelpRealm e-mail address"), name=name,
+                    link=links.current().url("accounts.email_confirm", token=token))
+
+
+async def queue_email_taken(*, to: str, name: str) -> None:
+    """Someone asked to move their login to this address, which has an account: tell its owner."""
+    await _to_agent("email_taken", to=to, subject=_("Someone tried to use your e-mail address"), name=name,
+                    login_link=links.current().login())
+
+
+async def queue_email_change_requested(*, to: str, name: str, new_email: str) -> None:
+    """Tell the old address that a change was asked for (it stays the login until confirmed)."""
+    await _to_agent("email_change_requested", to=to, subject=_("Your HelpRealm e-mail address is being changed"),
+                    name=name, new_email=new_email, login_link=links.current().login())
+
+
+async def queue_ticket_routed(*, workspace: dict, ticket: dict, to: str, name: str, group_name: str) -> None:
+    """A ticket landed in a group of an agent who asked to hear of it (profile opt-in)."""
+    site = links.current()
+    text, html = _render("ticket_routed", workspace=workspace, ticket=ticket, name=name, group_name=group_name,
+                         link=site.url("agent.ticket", number=ticket["number"]))
+    await enqueue(to=to, subject=_("New in %(group)s: #%(number)s %(subject)s", group=group_name,
+                                   number=ticket["number"], subject=ticket["subject"]),
+                  text=text, html=html, purpose="ticket_routed", domain=site.domain, workspace_id=workspace["id"],
+                  ticket_id=ticket["id"])
+async def queue_admin_new_ticket(*, workspace: dict, ticket: dict, admins: list[dict]) -> None:
+    """"Notify admins of new tickets" (a workspace setting): one mail to each active superadmin,
+    with a link to the ticket's agent page (the customer's secret link is not in it)."""
+    site = links.current()
+    link = site.url("agent.ticket", number=ticket["number"])
+    subject = _("New ticket #%(number)d: %(subject)s", number=ticket["number"], subject=ticket["subject"])
+    for admin in admins:
+        text, html = _render("admin_new_ticket", workspace=workspace, ticket=ticket, link=link,
+                             name=admin["first_name"])
+        await enqueue(to=admin["email"], subject=subject, text=text, html=html, purpose="admin_new_ticket",
+                      domain=site.domain, workspace_id=workspace["id"], ticket_id=ticket["id"])

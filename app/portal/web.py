@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 
 from app.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from app.faq import deflection
@@ -19,7 +19,7 @@ from app.i18n import _
 from app.links import Links
 from app.services import Services
 from app.tickets import queries, service
-from app.tickets.files import Upload
+from app.tickets.files import Upload, accepted_extensions
 from app.tickets.inputs import NewTicket, Reply
 from app.tickets.refs import CustomerTicket
 from app.tickets.status import Status
@@ -29,15 +29,19 @@ from app.web.files import download as file_download
 from app.web.files import read_upload
 from app.web.params import EntryId, Form, Id, Multipart, OptionalText, PathText, Text
 from app.web.render import is_htmx, render
+from app.workspaces import backgrounds
 from app.workspaces.service import get_by_key
 
 NO_STORE = CacheControlHeader(no_store=True)  # the ticket page is private: no copies in caches
 
 
 async def provide_workspace(workspace_key: PathText, services: Injected[Services]) -> dict:
-    """The portal router's `workspace`: the row for the key in the path. (`services` is unused but
-    orders the resolution: app/services.py.)"""
-    return await get_by_key(workspace_key)
+    """The portal router's `workspace`: the row for the key in the path (a copy), with the
+    background image its pages show, if any (both cached). (`services` is unused but orders the
+    resolution: app/services.py.)"""
+    workspace = await get_by_key(workspace_key)
+    workspace["background_image"] = await backgrounds.pick(workspace)
+    return workspace
 
 
 # -- the public page -------------------------------------------------------------------------
@@ -139,6 +143,7 @@ async def _ticket_page(request: Request, workspace: dict, ticket_hash: str, link
             "edit_post_url": lambda entry_id: request.app.route_reverse(
                 "portal.edit_post", workspace_key=workspace["key"], ticket_hash=ticket["hash"], entry_id=entry_id),
             "attachments": await queries.attachments(ticket["id"], for_customer=True),
+            "upload_types": " ".join(accepted_extensions(workspace)),
             "closed": closed,
             "awaiting": awaiting,
             "merged_into": merged_into,
@@ -243,5 +248,24 @@ async def download(workspace: Injected[dict], ticket_hash: PathText, attachment_
     return file_download(services.storage.directory / row["stored_name"], row["filename"])
 
 
-ROUTES = [public_page, create_ticket, open_by_hash, show_ticket, reply, edit_post, download]
+# Background images are public (they are what the public page shows) and never change under
+# their URL (which carries the stored name), so browsers may keep them.
+BACKGROUND_CACHE = CacheControlHeader(public=True, max_age=7 * 24 * 3600)
+
+
+@get("/{workspace_key:str}/background/{image_id:int}", name="portal.background", cache_control=BACKGROUND_CACHE)
+async def background(workspace: Injected[dict], image_id: Id, services: Injected[Services],
+                     size: Text = "") -> Response:
+    """One of this workspace's background images (`?size=thumb`: the settings page's thumbnail);
+    another workspace's id is not found."""
+    image = await backgrounds.image_of(workspace["id"], image_id)
+    name = image["stored_name"] + (".thumb.webp" if size == "thumb" else "")
+    path = backgrounds.folder(services.settings.backgrounds_path, workspace["id"]) / name
+    if not path.is_file():
+        raise NotFound(_("No such image."))
+    return File(path=path, media_type=backgrounds.media_type(name), content_disposition_type="inline",
+                filename=name)
+
+
+ROUTES = [background, public_page, create_ticket, open_by_hash, show_ticket, reply, edit_post, download]
 UPLOADS = [upload]  # the only bodies larger than a form: create_app gives them the upload limit

@@ -167,60 +167,37 @@ async def rebuild(index: FaqIndex) -> int:
 
 
 class FaqWriter:
-    """The FAQ index's one writer, a background loop (app/tasks.py) fed with workspace ids after
-    each FAQ write commits (app/faq/service.py through app.search.events)."""
-
-    name = "faq-index-writer"
+    """The FAQ index's one writer. FAQ writes are rare (an admin saving an entry), so rather than a
+    loop of its own it runs a short task when a change arrives (after its commit, through
+    app.search.events) and takes whatever else arrived meanwhile; `idle()` waits for it."""
 
     def __init__(self, index: FaqIndex) -> None:
         self.index = index
-        self.queue: asyncio.Queue[int | None] = asyncio.Queue()
+        self._pending: set[int] = set()
+        self._task: asyncio.Task | None = None
 
     def enqueue(self, workspace_id: int) -> None:
-        self.queue.put_nowait(workspace_id)
+        self._pending.add(workspace_id)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._drain(), name="faq-index-writer")
 
     async def idle(self) -> None:
-        await self.queue.join()
+        while self._task is not None and not self._task.done():
+            await asyncio.wait([self._task])
 
-    async def run_once(self) -> int:
-        batch = []
-        while not self.queue.empty():
-            batch.append(self.queue.get_nowait())
-        await self._write(batch)
-        return len({i for i in batch if i is not None})
-
-    async def run_forever(self, stop: asyncio.Event) -> None:
-        async def wake_on_stop() -> None:
-            await stop.wait()
-            self.queue.put_nowait(None)
-
-        waker = asyncio.create_task(wake_on_stop())
-        try:
-            while True:
-                batch = [await self.queue.get()]
-                while not self.queue.empty():
-                    batch.append(self.queue.get_nowait())
-                await self._write(batch)
-                if None in batch:
-                    return
-        finally:
-            waker.cancel()
-
-    async def _write(self, batch: list[int | None]) -> None:
-        ids = sorted({i for i in batch if i is not None})
-        try:
-            if ids:
+    async def _drain(self) -> None:
+        while self._pending:
+            ids = sorted(self._pending)
+            self._pending.clear()
+            try:
                 docs = await documents(ids)
                 await asyncio.to_thread(self.index.replace_workspaces, ids, docs)
-        except Exception:  # rebuildable; a failed batch must not stop the loop
-            log.exception("Indexing the FAQ of workspaces %s failed", ids[:10])
-        finally:
-            for _ in batch:
-                self.queue.task_done()
+            except Exception:  # rebuildable; a failed write must not stop the next ones
+                log.exception("Indexing the FAQ of workspaces %s failed", ids[:10])
 
 
 class FaqSearch:
-    """What SearchService offers for the FAQ: start (catch up), the writer loop, searches."""
+    """What SearchService offers for the FAQ: start (catch up), the writer, searches."""
 
     def __init__(self, index_dir: Path) -> None:
         self.index = FaqIndex(index_dir)
@@ -238,6 +215,7 @@ class FaqSearch:
 
     async def stop(self) -> None:
         events.register_faq(None)
+        await self.writer.idle()  # what was committed is in the index before it closes
         self.ready = False
         lock = self._lock or asyncio.Lock()
         async with lock:  # a running search ends first

@@ -13,31 +13,36 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
 from app.jobs.runner import job_for
 from app.tickets import ticket_types
-from app.tickets.tables import TicketType
+from app.tickets.queries import ticket_types as ticket_types_of
 from app.validation import form_text, parse_int
 from app.web.dependencies import Injected
-from app.web.params import Form, Id
+from app.web.paging import SEARCH_MAX, like_pattern, paged
+from app.web.params import Form, Id, PageNumber, Text
 from app.web.render import is_htmx, redirect, render
 from app.workspaces.service import get_by_id
 
 TYPES_WITH_COUNTS = """
 SELECT t.id, t.name, t.created_at, t.retired,
        (SELECT COUNT(*) FROM ticket WHERE ticket.ticket_type = t.id) AS tickets
-FROM ticket_type t WHERE t.workspace = {} ORDER BY t.id
+FROM ticket_type t WHERE t.workspace = {} AND t.name LIKE {} ESCAPE '\\' ORDER BY t.id
 """
 
 
-async def _types_page(request: Request, viewer: Viewer, status_code: int = 200, **context: Any) -> Template:
+async def _types_page(request: Request, viewer: Viewer, status_code: int = 200, *, q: str = "", page: int = 1,
+                      **context: Any) -> Template:
     context.setdefault("errors", {})
     context.setdefault("values", {})
-    context.update(viewer=viewer, workspace=await get_by_id(viewer.workspace_id),
-                   types=await TicketType.raw(TYPES_WITH_COUNTS, viewer.workspace_id))
+    context.update(viewer=viewer, workspace=await get_by_id(viewer.workspace_id), q=q[:SEARCH_MAX],
+                   listing=await paged(TYPES_WITH_COUNTS, viewer.workspace_id, like_pattern(q), page=page),
+                   # where a removed type's tickets may go: every type that stays, not only this page's
+                   targets=[(t["id"], t["name"]) for t in await ticket_types_of(viewer.workspace_id)])
     return render(request, "admin/types.html", context, fragment="admin/_types.html", status_code=status_code)
 
 
 @get("/types", name="admin.types")
-async def types_page(request: Request, viewer: Injected[Viewer]) -> Template:
-    return await _types_page(request, viewer)
+async def types_page(request: Request, viewer: Injected[Viewer], q: Text = "", page: PageNumber = 1) -> Template:
+    """The ticket types (name containing `q`), with their forms; search and paging swap #types."""
+    return await _types_page(request, viewer, q=q, page=page)
 
 
 @post("/types", name="admin.types_add")

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from piccolo.columns.combination import WhereRaw
 from piccolo.query import OrderByRaw
 
-from app import clock
 from app.search.query import COUNT_CAP as SEARCH_CAP
 from app.tickets.listing import NOBODY, ListQuery
 from app.tickets.queries import Page, pages_for
 from app.tickets.scopes import TicketScope, list_scope, visible_to
 from app.tickets.status import Status
 from app.tickets.tables import Ticket, TicketTag
+from app.workspaces.service import today_of
 
 if TYPE_CHECKING:
     from app.accounts.viewer import Viewer
@@ -75,14 +75,14 @@ def view_scope(viewer: Viewer, view: str) -> TicketScope:
     return visible_to(viewer)  # "all" for a plain agent is everything they may see
 
 
-def conditions(viewer: Viewer, lq: ListQuery) -> list:
+async def conditions(viewer: Viewer, lq: ListQuery) -> list:
     where = view_scope(viewer, lq.view).sql_where()
     if lq.view in ("mine", "groups"):
         where.append(Ticket.status.not_in(_OPEN_WORK))
     elif lq.view == "unassigned":
         where += [Ticket.assignee.is_null(), Ticket.status.not_in(_OPEN_WORK)]
-    elif lq.view == "overdue":  # the day has passed; UTC until workspaces have a time zone
-        where += [Ticket.deadline < clock.now().date(), Ticket.status.not_in(_NOT_OVERDUE)]
+    elif lq.view == "overdue":  # the deadline's day has passed where the workspace is (its time zone)
+        where += [Ticket.deadline < await today_of(viewer.workspace_id), Ticket.status.not_in(_NOT_OVERDUE)]
     elif lq.view == "closed":
         where.append(Ticket.status == int(Status.CLOSED))
     if lq.statuses:
@@ -117,7 +117,7 @@ async def list_page(viewer: Viewer, lq: ListQuery, search: SearchService | None 
     if lq.q and search is not None:
         page = await _search_page(viewer, lq, search)
     else:
-        where = conditions(viewer, lq)
+        where = await conditions(viewer, lq)
         total, more = await _count(where, at_least=lq.page * lq.per_page)
         number = min(lq.page, pages_for(total, lq.per_page))
         rows = await _ordered(Ticket.select(*COLUMNS).where(*where), lq).limit(lq.per_page).offset(
@@ -152,7 +152,7 @@ async def _search_page(viewer: Viewer, lq: ListQuery, search: SearchService) -> 
     hit_ids = [hit.ticket_id for hit in result.hits]
     if not hit_ids:
         return ListPage(rows=[], total=0, page=1, per_page=lq.per_page)
-    where = [*conditions(viewer, lq), Ticket.id.is_in(hit_ids)]
+    where = [*await conditions(viewer, lq), Ticket.id.is_in(hit_ids)]
     if lq.sort:  # at most SEARCH_CAP rows: ordered and paged here rather than in a second query
         rows = await _ordered(Ticket.select(*COLUMNS).where(*where), lq)
     else:  # by relevance: the index's order
@@ -169,7 +169,7 @@ async def _rows_in_order(viewer: Viewer, lq: ListQuery, ids: list[int]) -> list[
     """Rows for these ids in this order; scoped again (the index may lag a change by a moment)."""
     if not ids:
         return []
-    rows = await Ticket.select(*COLUMNS).where(*conditions(viewer, lq), Ticket.id.is_in(ids))
+    rows = await Ticket.select(*COLUMNS).where(*await conditions(viewer, lq), Ticket.id.is_in(ids))
     order = {ticket_id: i for i, ticket_id in enumerate(ids)}
     return sorted(rows, key=lambda r: order[r["id"]])
 

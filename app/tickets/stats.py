@@ -7,8 +7,9 @@ Each card counts what the ticket list it links to shows, so the rules below mirr
     assigned to me            ?view=mine                        assignee = me, not closed
     open in my groups         ?view=groups&status=1             group in mine, status open
     unassigned                ?view=unassigned                  visible, nobody assigned, not closed
-    overdue                   ?view=overdue                     visible, deadline before today (UTC),
-                                                                not closed or resolved
+    overdue                   ?view=overdue                     visible, deadline before today (in the
+                                                                workspace's time zone), not closed
+                                                                or resolved
     waiting for the customer  ?view=all&status=2                visible, status waiting
 
 "mine" and "my groups" are subsets of what the viewer may see (an agent sees their groups' tickets
@@ -16,21 +17,23 @@ and their own; a superadmin the workspace's), and no card counts closed tickets,
 the visible tickets that are not closed, grouped by type with SUM(CASE ...) per card, gives
 "tickets per type" (the work on the table, not the years of closed tickets behind it) and, summed
 up, every card. A second query reads the last week's new tickets per day, and the workspace's
-group and agent counts beside them. Both read indexes only (migration m0005_dash_dashboard_indexes),
+group and agent counts beside them. Days are the workspace's (its time zone): each day's bounds
+are worked out here as UTC instants, so the query stays a range on the index and a day of a DST
+change is no special case. Both read indexes only (migration m0005_dash_dashboard_indexes),
 and the first skips closed tickets in the index: most tickets of a help desk are closed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from app import clock
 from app.faq import deflection
 from app.tickets.scopes import visible_to
 from app.tickets.status import Status
 from app.tickets.tables import Ticket
+from app.workspaces.service import get_by_id, today_in, zone
 
 if TYPE_CHECKING:
     from app.accounts.viewer import Viewer
@@ -57,11 +60,6 @@ class Cards:
 class ChartData:
     per_type: list[tuple[str, int]]  # (type name, tickets not closed), largest first
     per_day: list[tuple[date, int]]  # the last CHART_DAYS days, oldest first, zero days included
-
-
-def today() -> date:
-    """Overdue is judged in UTC until workspaces have a time zone (the administration issue)."""
-    return clock.now().date()
 
 
 def _visible_sql(viewer: Viewer) -> tuple[str, list]:
@@ -101,14 +99,24 @@ FROM (
 ) s LEFT JOIN ticket_type tt ON tt.id = s.type_id
 """
 
+# Days are numbered 0 (the oldest) to CHART_DAYS - 1 by the UTC instants where they begin.
 _PER_DAY_SQL = """
-SELECT 'day' AS kind, substr(t.created_at, 1, 10) AS label, COUNT(*) AS n
-FROM ticket t WHERE {visible} AND t.created_at >= {{}}
+SELECT 'day' AS kind, CASE {day_cases} ELSE {last} END AS label, COUNT(*) AS n
+FROM ticket t WHERE {visible} AND t.created_at >= {{}} AND t.created_at < {{}}
 GROUP BY label
 UNION ALL SELECT 'groups', '', COUNT(*) FROM agent_group WHERE workspace = {{}}
 UNION ALL SELECT 'agents', '', COUNT(*) FROM agent WHERE workspace = {{}} AND active
 UNION ALL SELECT 'on_vacation', '', COUNT(*) FROM agent WHERE workspace = {{}} AND active AND on_vacation
 """ + deflection.DASHBOARD_SQL  # FAQ suggestions opened and deflected, last 30 days (app/faq/deflection.py)
+_DAY_CASES = " ".join(f"WHEN t.created_at < {{}} THEN {i}" for i in range(CHART_DAYS - 1))
+
+
+def day_starts(first_day: date, time_zone: str) -> list[datetime]:
+    """The UTC instants where each chart day and the day after the last begin, in the time zone."""
+    tz = zone(time_zone)
+    return [datetime.combine(first_day + timedelta(days=i), time(), tzinfo=tz).astimezone(UTC)
+            for i in range(CHART_DAYS + 1)]
+
 
 CARDS = ("mine", "groups_open", "unassigned", "overdue", "waiting")
 
@@ -128,13 +136,17 @@ async def dashboard(viewer: Viewer) -> Dashboard:
         not_closed=", ".join(str(code) for code in NOT_CLOSED), in_groups=in_groups, visible=visible,
     )
     # Placeholders in the order they appear: mine, my groups, overdue's day, visibility.
-    per_type = await Ticket.raw(per_type_sql, viewer.agent_id, *group_args, today(), *visible_args)
+    workspace = await get_by_id(viewer.workspace_id)
+    today = today_in(workspace)
+    per_type = await Ticket.raw(per_type_sql, viewer.agent_id, *group_args, today, *visible_args)
 
-    first_day = today() - timedelta(days=CHART_DAYS - 1)
+    first_day = today - timedelta(days=CHART_DAYS - 1)
+    starts = day_starts(first_day, workspace["time_zone"])
     ws = viewer.workspace_id
-    rows = await Ticket.raw(_PER_DAY_SQL.format(visible=visible), *visible_args, first_day.isoformat(), ws, ws, ws,
+    per_day_sql = _PER_DAY_SQL.format(visible=visible, day_cases=_DAY_CASES, last=CHART_DAYS - 1)
+    rows = await Ticket.raw(per_day_sql, *starts[1:-1], *visible_args, starts[0], starts[-1], ws, ws, ws,
                             *deflection.dashboard_args(ws))
-    by_day = {r["label"]: r["n"] for r in rows if r["kind"] == "day"}
+    by_day = {int(r["label"]): r["n"] for r in rows if r["kind"] == "day"}
     counts = {r["kind"]: r["n"] for r in rows if r["kind"] != "day"}
 
     cards = Cards(**{name: sum(int(r[name] or 0) for r in per_type) for name in CARDS},
@@ -143,6 +155,6 @@ async def dashboard(viewer: Viewer) -> Dashboard:
     days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
     charts = ChartData(
         per_type=sorted(((r["type_name"], r["total"]) for r in per_type), key=lambda p: (-p[1], p[0])),
-        per_day=[(d, by_day.get(d.isoformat(), 0)) for d in days],
+        per_day=[(d, by_day.get(i, 0)) for i, d in enumerate(days)],
     )
     return Dashboard(cards=cards, charts=charts)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import secrets
+import zoneinfo
+from datetime import date
+from functools import lru_cache
 
-from app import clock
+from app import clock, db
 from app.accounts.tables import Agent, AgentGroup, GroupMember
 from app.cache import TTLCache
 from app.errors import NotFound
@@ -62,7 +65,7 @@ async def get_by_key(key: str) -> dict:
     if len(key) != 32:
         raise NotFound(_("No such workspace."))
     row = await _by_key.get(key, lambda: Workspace.select().where(Workspace.key == key).first())
-    if row is None:
+    if row is None or row["cancelled_at"] is not None:  # a cancelled one is gone for the public
         raise NotFound(_("No such workspace."))
     return dict(row)
 
@@ -86,6 +89,39 @@ async def update_settings(workspace_id: int, **values) -> dict:
     row = await Workspace.select().where(Workspace.id == workspace_id).first()
     if row is None:
         raise NotFound(_("No such workspace."))
-    _by_id.invalidate(workspace_id)
-    _by_key.invalidate(row["key"])
+    forget(workspace_id, row["key"])
+    # And again once it is durable: a reader between the two would have cached the old row.
+    db.on_commit(lambda: forget(workspace_id, row["key"]))
     return row
+
+
+async def is_open(workspace_id: int) -> bool:
+    """False once the workspace is cancelled (or gone): its accounts no longer log in."""
+    try:
+        return (await get_by_id(workspace_id))["cancelled_at"] is None
+    except NotFound:
+        return False
+
+
+def forget(workspace_id: int, key: str) -> None:
+    """Drop a workspace's cached rows (its settings changed, or it was deleted)."""
+    _by_id.invalidate(workspace_id)
+    _by_key.invalidate(key)
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    """The workspace's time zone (UTC for a name this Python does not know)."""
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def today_in(workspace: dict) -> date:
+    """Today's date where the workspace is: a deadline before it is overdue, and the dashboard's
+    days begin at its midnight."""
+    return clock.now().astimezone(zone(workspace.get("time_zone") or "UTC")).date()
+
+
+async def today_of(workspace_id: int) -> date:
+    return today_in(await get_by_id(workspace_id))

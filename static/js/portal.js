@@ -11,3 +11,20 @@ document.addEventListener("click", (event) => {
     closer.closest("dialog")?.close();
   }
 });
+
+// The workspace's background (system settings): the layout names it in #portal-background's data
+// attributes, and it is set here because the Content-Security-Policy refuses inline styles
+// (styles set by a script are fine).
+(function () {
+  var body = document.body;
+  var source = document.getElementById("portal-background");
+  if (!source) return;
+  var image = source.getAttribute("data-image");
+  var colour = source.getAttribute("data-colour");
+  if (image) {
+    body.classList.add("has-background-image");
+    body.style.backgroundImage = "url(\"" + image.replace(/["\\]/g, "") + "\")";
+  } else if (colour && /^#[0-9a-fA-F]{6}$/.test(colour)) {
+    body.style.backgroundColor = colour;
+  }
+})();

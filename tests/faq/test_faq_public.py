@@ -17,7 +17,6 @@ from app.faq.tables import FaqDeflection, FaqEntry
 from app.search import faq as faq_index
 from app.search.faq import FaqIndex, FaqSearch, build_query
 from app.system.cleanup import Cleanup
-from app.tasks import BackgroundLoops
 from app.tickets import stats
 from tests import factories
 from tests.helpers import HTMX, Person, csrf_from, soup
@@ -175,25 +174,12 @@ async def test_opening_a_suggestion_and_deflection_counting(desk, person: Person
         assert await FaqDeflection.count() == 0
 
 
-class RunningFaq(FaqSearch):
-    """The FAQ search with its writer loop running, as the app's lifespan runs them."""
-
-    async def start(self) -> None:
-        await super().start()
-        self.loops = BackgroundLoops([self.writer])
-        self.loops.start()
-
-    async def stop(self) -> None:
-        await self.loops.stop()
-        await super().stop()
-
-
 async def test_index_follows_every_write_and_catches_up_on_start(database, settings):
     acme, ann = await factories.workspace()
     other, otto = await factories.workspace("Other", "otto@other.test", name="Otto Admin")
     ann = await factories.viewer(ann)
     await faq.add_entry(acme["id"], "Holidays", "Closed at Christmas.")  # no index listening yet
-    search = RunningFaq(settings.index_path)
+    search = FaqSearch(settings.index_path)
     await search.start()  # finds the index missing an entry: rebuilds it
     try:
         holidays = (await FaqEntry.select(FaqEntry.id).first())["id"]

@@ -115,7 +115,8 @@ async def test_cards_and_charts_take_two_queries_on_their_indexes(database):
         plans.append(" | ".join(row["detail"] for row in plan))
     for per_type, per_day in (plans[:2], plans[2:]):
         assert "COVERING INDEX ticket_list_filters (workspace=? AND status=?)" in per_type, per_type
-        assert "INDEX ticket_ws_created (workspace=? AND created_at>?)" in per_day, per_day
+        # the days' bounds are the workspace's midnights, in UTC: a range on the index
+        assert "INDEX ticket_ws_created (workspace=? AND created_at>? AND created_at<?)" in per_day, per_day
 
 
 async def test_chart_data_counts_visible_tickets_per_type_and_day(database):

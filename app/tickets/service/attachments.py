@@ -39,8 +39,7 @@ async def _check_ticket_quota(c: Change, size: int, storage: files.Storage) -> N
 
 async def _attach(ref: TicketRef, actor: Actor, upload: files.Upload, storage: files.Storage, workspace: dict) -> dict:
     """Store the file, then record it; the file goes again if the record does not commit."""
-    filename = files.check_upload(upload, blocked_extensions=workspace["blocked_extensions"],
-                                  max_bytes=storage.max_bytes)
+    filename = files.check_upload(upload, workspace=workspace, ceiling=storage.max_bytes)
     stored_name = files.store(storage.directory, upload.data)
     try:
         async with change(ref, actor) as c:

@@ -22,6 +22,7 @@ from app.tickets import queries
 from app.tickets.inputs import UNCHANGED, FieldChanges
 from app.tickets.refs import AgentTicket
 from app.tickets.service.assignment import assign_step, release_step
+from app.tickets.service.routed import queue_routed
 from app.tickets.service.unit import Actor, Change, change
 from app.tickets.status import ANNOUNCED_STATUSES, MANUAL_STATUSES, PRIORITIES, Status
 
@@ -54,6 +55,7 @@ async def group_step(c: Change, group_id: int) -> str | None:
     if group is None:
         return _("Unknown group.")
     c.set("group", group_id, label=group["name"])
+    c.mail(queue_routed, actor_id=c.actor.agent_id)  # the new group's opted-in members hear of it
     return None
 
 

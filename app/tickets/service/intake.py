@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app import clock, db
-from app.accounts.tables import AgentGroup
+from app.accounts.tables import Agent, AgentGroup
 from app.accounts.tokens import new_token, token_hash
 from app.errors import Forbidden, ValidationFailed
 from app.faq import deflection
@@ -18,6 +18,7 @@ from app.tickets.inputs import Channel, NewTicket
 from app.tickets.refs import CustomerTicket, TicketById
 from app.tickets.service.assignment import assign_step
 from app.tickets.service.round_robin import auto_assign_step
+from app.tickets.service.routed import queue_routed
 from app.tickets.service.unit import CUSTOMER, SYSTEM, Actor, Change, change
 from app.tickets.status import PRIORITIES, Status, Transition
 from app.tickets.tables import Ticket
@@ -106,12 +107,21 @@ async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int |
             await deflection.ticket_sent(workspace["id"], faq_nonce)
         unit.event("created", {"source": new.channel.value, "status": unit.ticket["status"]})
         unit.mail(messages.queue_ticket_created, confirmation_token=token)
+        if status == Status.OPEN:  # the group's opted-in members hear of it (unconfirmed: at confirmation)
+            unit.mail(queue_routed, actor_id=actor.agent_id)
+        if workspace["notify_admins_on_new_ticket"]:  # a setting: read only when it is on
+            unit.mail(messages.queue_admin_new_ticket, admins=await _active_superadmins(workspace["id"]))
         await unit.flush()
         if auto:
             async with change(TicketById(workspace["id"], unit.ticket["id"]), SYSTEM) as assigning:
                 await auto_assign_step(assigning)
             unit.ticket.update(assigning.ticket)
     return Created(ticket=unit.ticket, confirmation_token=token)
+
+
+async def _active_superadmins(workspace_id: int) -> list[dict]:
+    return await Agent.select(Agent.email, Agent.first_name).where(
+        Agent.workspace == workspace_id, Agent.superadmin.eq(True), Agent.active.eq(True)).order_by(Agent.id)
 
 
 async def confirm_ticket(workspace: dict, ticket_hash: str, token: str) -> bool:
@@ -129,5 +139,6 @@ async def confirm_ticket(workspace: dict, ticket_hash: str, token: str) -> bool:
         c.set("confirmation_token_hash", None)
         c.event("confirmed")
         c.move(Transition.CONFIRM)
+        c.mail(queue_routed)  # routed into its group now that it is open
         await auto_assign_step(c)  # held back until now: the ticket was not open before
     return True

@@ -13,7 +13,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
-from app import clock, links
+from app import links
 from app.accounts.tables import full_name
 from app.accounts.viewer import Viewer
 from app.errors import NotFound, Stale, ValidationFailed
@@ -32,7 +32,7 @@ from app.web.files import download as file_download
 from app.web.files import read_upload
 from app.web.params import EntryId, Form, Id, Multipart
 from app.web.render import is_htmx, redirect, render
-from app.workspaces.service import get_by_id
+from app.workspaces.service import get_by_id, today_in
 
 # -- the ticket page -------------------------------------------------------------------------
 
@@ -78,7 +78,7 @@ def _field_choices(ticket: dict, options: dict) -> dict[str, list[tuple]]:
 
 
 def is_overdue(ticket: dict, today: date) -> bool:
-    """The deadline has passed and the ticket is not done (judged in UTC until workspaces have a
+    """The deadline has passed and the ticket is not done (`today` where the workspace is: its
     time zone; the overdue list and the dashboard card count the same way)."""
     done = (Status.CLOSED, Status.RESOLVED)
     return ticket["deadline"] is not None and ticket["deadline"] < today and ticket["status"] not in done
@@ -118,10 +118,11 @@ async def ticket_page(request: Request, viewer: Viewer, number: int, status_code
         "tags": ticket["tags"],
         "version": version(entries),  # the reply form sends it back: the optimistic reply check
         "attachments": await queries.attachments(ticket["id"], for_customer=False),
-        "choices": _field_choices(ticket, await queries.ticket_options(viewer.workspace_id)),
+        "choices": _field_choices(ticket, options := await queries.ticket_options(viewer.workspace_id)),
+        "avatars": {agent["id"]: agent["avatar_version"] for agent in options["agents"] if agent["avatar_version"]},
         "permalink": links.current().permalink(workspace["key"], ticket["hash"]),
         "viewer": viewer,
-        "overdue": is_overdue(ticket, clock.now().date()),
+        "overdue": is_overdue(ticket, today_in(workspace)),
         "errors": {},
         **extra,
     }
