@@ -17,8 +17,9 @@ from app.errors import NotFound, ValidationFailed
 from app.faq.tables import FaqEntry
 from app.i18n import _
 from app.search import events
-from app.tickets.queries import Page, pages_for
+from app.tickets.queries import Page
 from app.validation import has_line_break
+from app.web import paging
 
 if TYPE_CHECKING:
     from app.accounts.viewer import Viewer
@@ -27,7 +28,6 @@ QUESTION_MAX = 300
 ANSWER_MAX = 10_000
 # Every entry is in the public page's cached list and the FAQ overlay: a bound keeps both small.
 MAX_ENTRIES = 500
-PER_PAGE = 25
 SEARCH_MAX = 200
 
 _entries: TTLCache[list[dict]] = TTLCache("faq entries")  # read by every public page view
@@ -73,18 +73,14 @@ async def entry_of(workspace_id: int, faq_id: int) -> dict:
     return row
 
 
-async def admin_page(workspace_id: int, *, q: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """The administration's list: in the public order, filtered by words in question or answer."""
-    where = [FaqEntry.workspace == workspace_id]
-    for word in q.split()[:10]:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(FaqEntry.question.like(pattern) | FaqEntry.answer.like(pattern))
-    total = await FaqEntry.count().where(*where)
-    page = min(page, pages_for(total, per_page))
-    rows = await (FaqEntry.select(FaqEntry.id, FaqEntry.question, FaqEntry.answer, FaqEntry.position)
-                  .where(*where).order_by(FaqEntry.position).order_by(FaqEntry.id)
-                  .limit(per_page).offset((page - 1) * per_page))
-    return Page(rows=rows, total=total, page=page, per_page=per_page)
+async def admin_page(workspace_id: int, *, q: str = "", page: int = 1, per_page: int = paging.PER_PAGE) -> Page:
+    """The administration's list in the public order, filtered by text in question or answer."""
+    sql, args = "SELECT id, question, answer, position FROM faq_entry WHERE workspace = {}", [workspace_id]
+    if q.strip():
+        pattern = paging.like_pattern(q)
+        sql += " AND (question LIKE {} ESCAPE '\\' OR answer LIKE {} ESCAPE '\\')"
+        args += [pattern, pattern]
+    return await paging.paged(sql + " ORDER BY position, id", *args, page=page, per_page=per_page)
 
 
 async def create_entry(viewer: Viewer, question: str, answer: str) -> dict:

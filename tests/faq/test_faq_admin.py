@@ -98,6 +98,9 @@ async def test_admin_list_searches_and_pages(desk):
     found = await faq.admin_page(ann.workspace_id, q="printers")
     assert found.total == 10
     assert (await faq.admin_page(ann.workspace_id, q="100%_")).total == 0  # LIKE's wildcards are literal
+    await faq.create_entry(ann, "Discounts?", "50% off, code SAVE_50.")
+    assert [r["question"] for r in (await faq.admin_page(ann.workspace_id, q="50% off")).rows] == ["Discounts?"]
+    assert [r["question"] for r in (await faq.admin_page(ann.workspace_id, q="save_50")).rows] == ["Discounts?"]
 
 
 async def test_the_pages(person: Person):
