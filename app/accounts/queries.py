@@ -6,7 +6,7 @@ from app.accounts.tables import Agent
 from app.cache import TTLCache
 
 AGENTS_WITH_GROUPS = """
-SELECT a.id, a.first_name, a.last_name, a.on_vacation, a.active, a.avatar_version,
+SELECT a.id, a.first_name, a.last_name, a.on_vacation, a.active, a.avatar_version, a.notify_routed,
        COALESCE((SELECT group_concat(name, ', ') FROM (
            SELECT g.name FROM group_member m JOIN agent_group g ON g.id = m."group"
            WHERE m.agent = a.id ORDER BY g.name)), '') AS group_names

@@ -180,6 +180,7 @@ async def _set(viewer: Viewer, values: dict) -> None:
 
 async def set_notify_routed(viewer: Viewer, on: bool) -> bool:
     await _set(viewer, {Agent.notify_routed: on})
+    forget_agents(viewer.workspace_id)  # new tickets look there first for anyone opted in
     return on
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.accounts.queries import agents_with_groups
 from app.accounts.tables import Agent, full_name
 from app.mail import messages
 
@@ -26,6 +27,10 @@ WHERE g.id = {} AND g.workspace = {} AND a.workspace = g.workspace
 async def queue_routed(*, workspace: dict, ticket: dict, actor_id: int | None = None, **_context: Any) -> int:
     """Queue the routed-ticket mail to the opted-in members of the ticket's group. Returns how many."""
     if ticket.get("group") is None:
+        return 0
+    # Most workspaces have nobody opted in: the cached agent list says so without a query inside
+    # the ticket's write (every submission passes here).
+    if not any(a["notify_routed"] and a["active"] for a in await agents_with_groups(workspace["id"])):
         return 0
     rows = await Agent.raw(_RECIPIENTS, ticket["group"], workspace["id"], actor_id or -1)
     for row in rows:
