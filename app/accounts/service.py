@@ -120,14 +120,19 @@ async def authenticate(email: str, password: str) -> dict:
     return agent
 
 
+# The password hash of an invited agent who has not chosen a password yet (app/agents/service.py).
+INVITED = "!invited"
+
+
 async def request_password_reset(email: str) -> str | None:
     """Mail a reset link if the address belongs to an active agent. Returns the token or None.
     Run after the answer went out (the answer is the same either way, and so is its timing)."""
     email = email.strip().lower()
-    agent = await Agent.select(Agent.id, Agent.first_name, Agent.last_name, Agent.active, Agent.workspace).where(
-        Agent.email == email
-    ).first()
+    agent = await Agent.select(Agent.id, Agent.first_name, Agent.last_name, Agent.active, Agent.workspace,
+                               Agent.password_hash).where(Agent.email == email).first()
     if agent is None or not agent["active"] or not await is_open(agent["workspace"]):
+        return None
+    if agent["password_hash"] == INVITED:  # an invitee sets a password through their invitation only
         return None
     token, digest = new_token()
     async with db.write():
@@ -136,6 +141,12 @@ async def request_password_reset(email: str) -> str | None:
         await messages.queue_password_reset(to=email, name=full_name(agent["first_name"], agent["last_name"]),
                                             token=token)
     return token
+
+
+async def spend_reset_links(agent_id: int) -> None:
+    """The login address changed: reset links mailed to the old one must not work any more."""
+    await AccountToken.update({AccountToken.used_at: clock.now()}).where(
+        AccountToken.agent == agent_id, AccountToken.purpose == "reset", AccountToken.used_at.is_null())
 
 
 async def check_reset_token(token: str) -> None:
@@ -159,9 +170,10 @@ async def reset_password(token: str, new: NewPassword) -> None:
         row = await _use_token(token, "reset")
         # A reset proves control of the mailbox, so it also confirms the address.
         await _set_password(row["agent"], password_hash, confirmed=True)
-        # Any other reset link mailed to this agent is worthless now.
+        # Any other reset link (or invitation) mailed to this agent is worthless now.
         await AccountToken.update({AccountToken.used_at: clock.now()}).where(
-            AccountToken.agent == row["agent"], AccountToken.purpose == "reset", AccountToken.used_at.is_null()
+            AccountToken.agent == row["agent"], AccountToken.purpose.is_in(["reset", "invite"]),
+            AccountToken.used_at.is_null()
         )
 
 

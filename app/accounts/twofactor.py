@@ -214,6 +214,8 @@ async def enrol_at_login(agent_id: int, version: int, secret: str, code: str) ->
     _count_attempt(agent_id)
     async with db.write():
         agent = await _login_agent(agent_id, version)
+        if agent["totp_secret"]:  # enrolled meanwhile (in their profile): this login is stale
+            raise NotAuthenticated(_("Please log in again."))
         codes = await _enable(agent, secret, code)
         await audit.record(agent["workspace"], None, "login", after={"second_factor": "enrolled"},
                            subject=agent["email"], agent_id=agent["id"],

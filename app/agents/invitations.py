@@ -8,6 +8,7 @@ from app import clock, db
 from app.accounts.inputs import NewPassword
 from app.accounts.passwords import hash_password
 from app.accounts.queries import forget_agents
+from app.accounts.service import spend_reset_links
 from app.accounts.tables import AccountToken, Agent, full_name
 from app.accounts.tokens import token_hash
 from app.audit import service as audit
@@ -76,6 +77,7 @@ async def confirm_email_change(token: str) -> str:
         await AccountToken.update({AccountToken.used_at: clock.now()}).where(AccountToken.id == row["id"])
         # The agent keeps their password and sessions; only the login address changes.
         await Agent.update({Agent.email: row["address"]}).where(Agent.id == agent["id"])
+        await spend_reset_links(agent["id"])
         await audit.record(agent["workspace"], None, "agent.email_changed", subject=row["address"],
                            before={"email": agent["email"]}, after={"email": row["address"]},
                            agent_id=agent["id"], agent_name=full_name(agent["first_name"], agent["last_name"]))

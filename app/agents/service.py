@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from app import clock, db
 from app.accounts.passwords import hash_password
 from app.accounts.queries import forget_agents
+from app.accounts.service import INVITED
 from app.accounts.tables import AccountToken, Agent, GroupMember, full_name
 from app.accounts.tokens import new_token
 from app.agents import mails
@@ -50,7 +51,7 @@ INVITE_VALID = timedelta(days=7)
 EMAIL_CHANGE_VALID = timedelta(days=7)
 RELEASE_BATCH = 200  # tickets released per batch (and at most this many at once, without a job)
 JOB_KIND = "release_agent_tickets"
-NO_PASSWORD = "!invited"  # not an argon2 hash: no password verifies against it
+NO_PASSWORD = INVITED  # not an argon2 hash: no password verifies against it
 
 
 # A session row keeps the agent's id inside its JSON, not in a column (as app/workspaces/cancel.py

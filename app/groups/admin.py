@@ -69,8 +69,8 @@ async def _group_page(request: Request, viewer: Viewer, group_id: int, status_co
         'SELECT a.id, a.first_name, a.last_name, a.email FROM agent a JOIN group_member m ON m.agent = a.id '
         'WHERE m."group" = {} ORDER BY a.first_name, a.last_name', group_id)
     others = await Agent.select(Agent.id, Agent.first_name, Agent.last_name).where(
-        Agent.workspace == viewer.workspace_id, Agent.id.not_in([m["id"] for m in members] or [-1])
-    ).order_by(Agent.first_name)
+        Agent.workspace == viewer.workspace_id, Agent.id.not_in([m["id"] for m in members] or [-1]),
+        Agent.retired.eq(False)).order_by(Agent.first_name)
     context.setdefault("errors", {})
     context.update(group=group, members=members, candidates=[(a["id"], f"{a['first_name']} {a['last_name']}")
                                                              for a in others])

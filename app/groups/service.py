@@ -122,10 +122,12 @@ async def set_auto_assign(viewer: Viewer, group_id: int, on: bool, limit: int | 
 async def add_member(viewer: Viewer, group_id: int, agent_id: int) -> None:
     async with db.write():
         group = await group_of(viewer.workspace_id, group_id)
-        agent = await Agent.select(Agent.email).where(Agent.id == agent_id,
-                                                      Agent.workspace == viewer.workspace_id).first()
-        if agent is None:
+        agent = await Agent.select(Agent.email).where(Agent.id == agent_id, Agent.workspace == viewer.workspace_id,
+                                                      Agent.retired.eq(False)).first()
+        if agent is None:  # not this workspace's, or being deleted
             raise ValidationFailed({"agent": _("Unknown agent.")})
+        if group["retired"]:
+            raise ValidationFailed({"agent": _("This group is being deleted.")})
         if await GroupMember.exists().where(GroupMember.group == group_id, GroupMember.agent == agent_id):
             return
         await GroupMember.insert(GroupMember(group=group_id, agent=agent_id))

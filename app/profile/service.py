@@ -21,6 +21,7 @@ from app.accounts import twofactor
 from app.accounts.inputs import NewPassword
 from app.accounts.passwords import MAX_LENGTH, hash_password, verify_password
 from app.accounts.queries import forget_agents
+from app.accounts.service import spend_reset_links
 from app.accounts.tables import AccountToken, Agent, full_name
 from app.accounts.tokens import new_token, token_hash
 from app.audit import service as audit
@@ -138,6 +139,7 @@ async def confirm_email_change(token: str) -> str:
         if agent is None:
             raise NotFound(_("This link is invalid or has expired."))
         await Agent.update({Agent.email: row["address"], Agent.confirmed: True}).where(Agent.id == agent["id"])
+        await spend_reset_links(agent["id"])
         await audit.record(agent["workspace"], None, "email.changed", subject=row["address"],
                            before={"email": agent["email"]}, after={"email": row["address"]},
                            agent_id=agent["id"], agent_name=full_name(agent["first_name"], agent["last_name"]))

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from app import clock, db
 from app.audit.service import record
 from app.cache import TTLCache
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
+from app.images import DECODING
 from app.tickets import files
 from app.workspaces.tables import BackgroundImage
 
@@ -66,7 +67,7 @@ def prepare(upload: files.Upload) -> Prepared:
         raise ValidationFailed({FIELD: _("Please upload a JPG, PNG or WebP image.")})
     not_an_image = ValidationFailed({FIELD: _("This file is not a JPG, PNG or WebP image.")})
     try:
-        with warnings.catch_warnings():
+        with DECODING, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(upload.data), formats=list(FORMATS)) as probe:
                 if probe.width * probe.height > MAX_PIXELS:
@@ -78,8 +79,7 @@ def prepare(upload: files.Upload) -> Prepared:
                 return _reencode(image)
     except ValidationFailed:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
-            SyntaxError, ValueError, EOFError) as exc:
+    except Exception as exc:  # Pillow raises many kinds for a damaged file (odd EXIF too): all are refusals
         raise not_an_image from exc
 
 

@@ -221,3 +221,22 @@ async def test_a_pending_login_can_be_cancelled(person: Person):
     form = soup(page).select_one("form.cancel-login")
     response = await person.client.post(form["action"], data={"_csrf_token": csrf_from(page)})
     assert response.url.path == "/login" and soup(response.text).select_one("input[name=password]")
+
+
+async def test_a_stale_enrolment_cannot_replace_a_second_factor(database):
+    # A pending "enrol" login begun before the agent turned 2FA on in their profile must not
+    # overwrite their secret and recovery codes.
+    from app.accounts import twofactor
+    from app.accounts.tables import Agent
+    from app.errors import NotAuthenticated
+    from tests import factories
+
+    _workspace, admin = await factories.workspace()
+    viewer = await factories.viewer(admin)
+    mine = twofactor.new_secret()
+    await twofactor.enable(viewer, mine, pyotp.TOTP(mine).now())
+    before = await Agent.select(Agent.totp_secret).where(Agent.id == admin["id"]).first()
+    theirs = twofactor.new_secret()
+    with pytest.raises(NotAuthenticated):
+        await twofactor.enrol_at_login(admin["id"], viewer.session_version, theirs, pyotp.TOTP(theirs).now())
+    assert await Agent.select(Agent.totp_secret).where(Agent.id == admin["id"]).first() == before
