@@ -34,6 +34,12 @@ async def set_require_2fa(viewer: Viewer, on: bool) -> bool:
         if before != on:
             await audit.record(viewer.workspace_id, viewer, "security.require_2fa", before={"require_2fa": before},
                                after={"require_2fa": on})
+        if on and not before:
+            # Agents without a second factor log in again now and enrol then, instead of keeping a
+            # session that never ends while they use it.
+            await Agent.raw("UPDATE agent SET session_version = session_version + 1 "
+                            "WHERE workspace = {} AND totp_secret = '' AND id != {}",
+                            viewer.workspace_id, viewer.agent_id)
     return on
 
 

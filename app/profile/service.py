@@ -112,9 +112,11 @@ async def request_email_change(viewer: Viewer, data: Mapping) -> str | None:
         # One pending change at a time: earlier links stop working.
         await AccountToken.update({AccountToken.used_at: clock.now()}).where(
             AccountToken.agent == agent["id"], AccountToken.purpose == "email_change", AccountToken.used_at.is_null())
+        # The pending change is stored either way, so the profile shows "waiting for confirmation"
+        # for a taken address too (its link is never mailed, and confirming refuses taken addresses).
+        await AccountToken(agent=agent["id"], purpose="email_change", token_hash=digest, address=new_email,
+                           expires_at=clock.now() + EMAIL_CHANGE_VALID).save()
         if owner is None:
-            await AccountToken(agent=agent["id"], purpose="email_change", token_hash=digest, address=new_email,
-                               expires_at=clock.now() + EMAIL_CHANGE_VALID).save()
             await messages.queue_email_change_confirm(to=new_email, name=name, token=token)
         else:
             await messages.queue_email_taken(to=new_email, name=full_name(owner["first_name"], owner["last_name"]))

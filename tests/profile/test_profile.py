@@ -92,6 +92,9 @@ async def test_email_change_to_a_taken_address_answers_the_same(person: Person):
     assert free.status_code == taken.status_code == 200
     flash = lambda r: soup(r.text).select_one("#profile-email .flash").get_text()  # noqa: E731
     assert flash(free) == flash(taken)
+    # The card then reads alike too: "waiting for confirmation" names each address.
+    card = lambda r: soup(r.text).select_one("#profile-email").get_text(" ", strip=True)  # noqa: E731
+    assert card(free).replace("free@new.test", "X") == card(taken).replace("bob@other.test", "X")
     assert [m["to_address"] for m in await _mails("email_change_confirm")] == ["free@new.test"]
     [notice] = await _mails("email_taken")
     assert notice["to_address"] == "bob@other.test" and "Bob" in notice["body_text"]

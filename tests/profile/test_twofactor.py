@@ -240,3 +240,19 @@ async def test_a_stale_enrolment_cannot_replace_a_second_factor(database):
     with pytest.raises(NotAuthenticated):
         await twofactor.enrol_at_login(admin["id"], viewer.session_version, theirs, pyotp.TOTP(theirs).now())
     assert await Agent.select(Agent.totp_secret).where(Agent.id == admin["id"]).first() == before
+
+
+async def test_requiring_two_factor_login_ends_the_sessions_of_agents_without_it(database):
+    from app.accounts.service import create_agent_confirmed
+    from app.accounts.viewer import load_viewer
+    from app.profile.admin import set_require_2fa
+    from tests import factories
+
+    workspace, admin = await factories.workspace()
+    ann = await factories.viewer(admin)
+    bea = await create_agent_confirmed(workspace["id"], email="bea@acme.test", first_name="Bea", last_name="Agent",
+                                       password="correct horse")
+    bea_version = (await load_viewer(bea["id"])).session_version
+    await set_require_2fa(ann, True)
+    assert (await load_viewer(bea["id"])).session_version != bea_version  # Bea's session is stale now
+    assert (await load_viewer(admin["id"])).session_version == ann.session_version  # the admin's stays
