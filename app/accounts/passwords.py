@@ -37,9 +37,12 @@ def _hash(password: str) -> str:
 
 
 def _check(password_hash: str | None, password: str) -> bool:
+    # No password yet (an invitee's "!invited") is checked like an unknown address: against the
+    # dummy hash, so a login's timing does not tell an invited address from a free one.
+    real = password_hash is not None and password_hash.startswith("$argon2")
     with _slots:
         try:
-            return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+            return _hasher.verify(password_hash if real else _dummy_hash(), password) and real
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
