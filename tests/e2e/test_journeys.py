@@ -274,11 +274,14 @@ def test_agent_finds_and_handles_ticket(agent: Watched, installation: Installati
     expect(thread.locator("article.post-reply", has_text=REPLY_TEXT)).to_have_count(1)
     expect(page.get_by_label("Status").locator("option:checked")).to_have_text("Waiting")
 
-    # Status and priority: each change saves itself (hx-trigger="change").
+    # Status and priority: each change saves itself (hx-trigger="change"). The reply's swap must
+    # have settled first, or the change lands on a select that is about to be replaced.
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
     page.get_by_label("Status").select_option(label="In progress")
     expect(thread).to_contain_text(f"Status changed to In progress by {installation.admin_name}")
     expect(page.get_by_role("status").filter(has_text="Ticket updated.")).to_be_visible()
     expect(head.locator(".badge.status-in_progress")).to_have_text("In progress")
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
     page.get_by_label("Priority").select_option(label="High")
     expect(thread).to_contain_text(f"Priority set to High by {installation.admin_name}")
     expect(head.locator(".badge.prio-3")).to_have_text("High")
