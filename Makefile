@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYZ := build/helprealm.pyz
 PYBABEL := $(VENV)/bin/pybabel
 # Languages with a catalog in app/locale; `make messages` creates the .po of a code added here.
-LOCALES := en
+LOCALES := cs da de el en es fr hi it nl pl pt ru uk zh
 POT := app/locale/messages.pot
 # Compiled catalogs are build outputs (git-ignored): one per checked-in .po.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard app/locale/*/LC_MESSAGES/messages.po))

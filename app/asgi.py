@@ -59,6 +59,7 @@ from app.tasks import BackgroundLoops
 from app.tickets import admin as tickets_admin
 from app.tickets import web as tickets_web
 from app.tickets.files import Storage
+from app.web import locale as locale_web
 from app.web.captcha import Captchas
 from app.web.client import ClientAddress
 from app.web.csrf import csrf_middleware
@@ -119,7 +120,8 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
 
     return [
         Router("/", route_handlers=[*accounts_web.ROUTES, *agents_web.ROUTES, *admin_cancel.PUBLIC_ROUTES,
-                                    *profile_web.PUBLIC_ROUTES],
+                                    *profile_web.PUBLIC_ROUTES, *locale_web.ROUTES],
+               guards=[locale_web.visitor_locale_guard],
                exception_handlers=pages, response_headers=router_headers("portal")),
         Router("/", route_handlers=[*tickets_web.ROUTES, uploads(tickets_web.UPLOADS),
                                     *canned_web.ROUTES, *profile_web.ROUTES, *twofactor_web.ROUTES],
@@ -137,6 +139,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
                response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
         Router("/", route_handlers=[*portal_web.ROUTES, *faq_web.ROUTES, uploads(portal_web.UPLOADS)],
+               guards=[locale_web.workspace_locale_guard],
                dependencies={"workspace": Provide(portal_web.provide_workspace)}, exception_handlers=pages,
                response_headers=router_headers("portal")),
     ]
@@ -207,6 +210,7 @@ def create_app(settings: Settings) -> Litestar:
         template_config=template_config(paths),
         before_send=[add_security_headers],
         middleware=[
+            locale_web.middleware,
             sessions.middleware,
             accounts_web.login_rate_limit(limits.login_attempts_per_minute, client).middleware,
             csrf_middleware(secret, https, API_PREFIXES),

@@ -203,6 +203,9 @@ async def _extras(workspace_id: int, admin_id: int) -> None:
     from app.agents.demo import seed_agents_demo  # Nina (invited, no password yet), Otto (inactive)
 
     await seed_agents_demo(admin_id, ADMIN_PASSWORD)
+    # Personal language and time zone: Max works in German, on Berlin time (the workspace: English, UTC).
+    await Agent.update({Agent.lang: "de", Agent.time_zone: "Europe/Berlin"}).where(
+        Agent.email == "max@demo.example", Agent.workspace == workspace_id)
 
 
 async def print_login() -> None:
@@ -212,6 +215,7 @@ async def print_login() -> None:
         print(f"  Log in at {site.login()}")
         return
     print(f"  Agent login:  {site.login()}  as {ADMIN_EMAIL} / {ADMIN_PASSWORD}")
-    print("  Other agents: freya@, max@, lea@demo.example (Lea is on vacation), same password")
+    print("  Other agents: freya@, max@, lea@demo.example (Lea is on vacation, Max works in German), same password")
+    print("  Languages: Administration > Settings > Language for the customer pages; Profile for your own")
     print("  (nina@demo.example is invited but has not chosen a password; otto@demo.example is inactive)")
     print(f"  Public page:  {site.public_page(admin['key'])}")

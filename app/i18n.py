@@ -21,10 +21,14 @@ from pathlib import Path
 
 import jinja2
 import jinja2.runtime
+from babel import Locale
 from babel.support import LazyProxy, NullTranslations, Translations
 from markupsafe import Markup
 
 DEFAULT_LOCALE = "en"
+# The manual's fifteen languages: a catalog each (app/locale/<code>/), and the choices of the
+# workspace setting and the agent's profile.
+LANGUAGES = ("cs", "da", "de", "el", "en", "es", "fr", "hi", "it", "nl", "pl", "pt", "ru", "uk", "zh")
 DOMAIN = "messages"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
@@ -36,6 +40,12 @@ def current_locale() -> str:
     return _current_locale.get()
 
 
+def set_locale(code: str) -> None:
+    """For the rest of this request (app/web/locale.py's middleware gives the previous locale back
+    when the request ends); an unknown code means English."""
+    _current_locale.set(code if code in LANGUAGES else DEFAULT_LOCALE)
+
+
 @contextmanager
 def use_locale(code: str) -> Iterator[str]:
     """Translate into `code` inside the block, for this task only; the previous locale comes back
@@ -45,6 +55,40 @@ def use_locale(code: str) -> Iterator[str]:
         yield code
     finally:
         _current_locale.reset(token)
+
+
+@functools.cache
+def language_names() -> tuple[tuple[str, str], ...]:
+    """(code, the language's own name): "de" is "Deutsch" whatever the reader's language, so
+    everybody finds their own in a list."""
+    names = ((code, Locale.parse(code).get_display_name(code) or code) for code in LANGUAGES)
+    return tuple((code, name[:1].upper() + name[1:]) for code, name in names)  # "français" -> "Français"
+
+
+def language_name(code: str) -> str:
+    """The language's own name ("Čeština"); the code itself for one we do not have."""
+    return dict(language_names()).get(code, code)
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The best of our languages for an Accept-Language header ("de-CH,de;q=0.9,en;q=0.8" -> "de"),
+    English when none fits. Malformed parts are skipped, not fatal."""
+    wanted: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "")[:1000].split(",")[:50]):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag and quality > 0:
+            wanted.append((-quality, position, tag.strip().lower()))
+    for _quality, _position, tag in sorted(wanted):
+        code = tag.replace("_", "-").split("-")[0]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LOCALE
 
 
 # Bounded, because a locale code may one day come from a request header: 15 languages fit easily.
@@ -147,6 +191,9 @@ def install(env: jinja2.Environment) -> None:
         pgettext=_template_pgettext,
         npgettext=_template_npgettext,
         current_locale=current_locale,
+        language_name=language_name,
+        language_names=language_names,
+        LANGUAGES=LANGUAGES,
     )
 
 

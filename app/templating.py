@@ -6,44 +6,17 @@ environment to Litestar, which adds `url_for`, `csrf_input` and `csrf_token` for
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from app import clock, i18n
-from app.i18n import ngettext
+from app import i18n
+from app.formats import day, exact, number, percent, timeago
 from app.paths import resource_dir
 from app.tickets.status import PRIORITIES, STATUS_LABELS, Status
 from app.tickets.timeline import event_text
-
-
-def timeago(value: datetime | None, now: datetime | None = None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    seconds = int(((now or clock.now()) - value).total_seconds())
-    if seconds < 45:
-        return i18n.gettext("just now")
-    for unit, size in (("year", 31536000), ("month", 2592000), ("day", 86400), ("hour", 3600)):
-        if seconds >= size:
-            return _ago(unit, round(seconds / size))
-    return _ago("minute", max(1, seconds // 60))
-
-
-def _ago(unit: str, n: int) -> str:
-    # Whole sentences per unit, so translators can inflect each one.
-    if unit == "year":
-        return ngettext("%(num)d year ago", "%(num)d years ago", n)
-    if unit == "month":
-        return ngettext("%(num)d month ago", "%(num)d months ago", n)
-    if unit == "day":
-        return ngettext("%(num)d day ago", "%(num)d days ago", n)
-    if unit == "hour":
-        return ngettext("%(num)d hour ago", "%(num)d hours ago", n)
-    return ngettext("%(num)d minute ago", "%(num)d minutes ago", n)
 
 
 def isoformat(value: datetime | None) -> str:
@@ -87,9 +60,12 @@ def prio_badge(code: int) -> Markup:
 
 
 def when(value: datetime | None) -> Markup:
-    """A time as people read it ("3 minutes ago"), the exact time on hover."""
-    iso = escape(isoformat(value))
-    return Markup(f'<time datetime="{iso}" title="{iso}">{escape(timeago(value))}</time>')
+    """A time as people read it ("3 minutes ago"), the exact time (reader's language and time zone)
+    on hover."""
+    if value is None:
+        return Markup("")
+    return Markup(f'<time datetime="{escape(isoformat(value))}" title="{escape(exact(value))}">'
+                  f'{escape(timeago(value))}</time>')
 
 
 def post_header(entry: dict, agent_view: bool) -> Markup:
@@ -104,7 +80,7 @@ def post_header(entry: dict, agent_view: bool) -> Markup:
         badge += f' <span class="badge merged">{escape(i18n.gettext("from #%(number)s", number=merged))}</span>'
     edited = ""
     if entry["edited_at"]:
-        edited = (f' <span class="badge edited" title="{escape(isoformat(entry["edited_at"]))}">'
+        edited = (f' <span class="badge edited" title="{escape(exact(entry["edited_at"]))}">'
                   f'{escape(i18n.gettext("edited"))}</span>')
     return Markup(f'<header><strong>{escape(entry["author_name"])}</strong>{badge} {when(entry["created_at"])}'
                   f'{edited}</header>')
@@ -171,7 +147,8 @@ def build_environment() -> Environment:
     )
     i18n.install(env)
     env.filters.update(
-        timeago=timeago, isoformat=isoformat, status_label=status_label, status_slug=status_slug,
+        timeago=timeago, isoformat=isoformat, exact=exact, day=day, number=number, percent=percent,
+        status_label=status_label, status_slug=status_slug,
         priority_label=priority_label, choices=choices, status_badge=status_badge, prio_badge=prio_badge,
         when=when, event_text=event_text, field_error=field_error, post_header=post_header, edit_link=edit_link,
         avatar=avatar, post_avatar=post_avatar,

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: Chromium for the browser tests (Playwright drives the
-# system binary; `playwright install` cannot download here) and Dovecot for the IMAP tests.
+# system binary; `playwright install` cannot download here), Dovecot for the IMAP tests, and the
+# Noto fonts with Devanagari and Chinese glyphs (Debian's Chromium brings none: the Hindi and
+# Chinese screenshots of the browser tests would show boxes).
 # Installs only what is missing, so a second `make test` costs nothing.
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v dovecot >/dev/null 2>&1 || missing+=(dovecot-imapd)
+dpkg -s fonts-noto-core >/dev/null 2>&1 || missing+=(fonts-noto-core)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -226,7 +227,7 @@ def test_babel_cfg_finds_every_keyword_in_code_and_both_kinds_of_template(tmp_pa
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "labels.py").write_text(
         'A = _("underscore")\nB = gettext("gettext")\nC = ngettext("one", "many", 2)\n'
-        'D = lazy_gettext("lazy")\nE = pgettext("status", "Open")\n'
+        'D = lazy_gettext("lazy")\nE = pgettext("status", "Open")\nF = _l("lazy, as modules import it")\n'
     )
     (tmp_path / "templates" / "mail").mkdir(parents=True)
     (tmp_path / "templates" / "page.html").write_text(
@@ -239,6 +240,7 @@ def test_babel_cfg_finds_every_keyword_in_code_and_both_kinds_of_template(tmp_pa
         (("one", "many"), None),
         ("lazy", None),
         ("Open", "status"),
+        ("lazy, as modules import it", None),
         ("in html", None),
         (("%(n)s item", "%(n)s items"), None),
         ("in a mail", None),
@@ -267,6 +269,23 @@ def test_msgids_extracted_from_templates_are_the_ones_the_app_environment_looks_
     i18n.install(env)
     with i18n.use_locale("xx"):
         assert env.from_string(source).render().strip() == "[xx] Done: 100% of 3|[xx] Saved 100%"
+
+
+def test_every_name_modules_import_the_translation_functions_as_is_a_keyword_of_babel_cfg():
+    """`from app.i18n import lazy_gettext as _l` only works if babel.cfg extracts `_l(...)`: the
+    status names were once missing from every catalog that way."""
+    keywords = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
+    for line in (ROOT / "babel.cfg").read_text().splitlines():
+        if line.startswith("keywords ="):
+            keywords |= set(line.split("=", 1)[1].split())
+    aliases = set()
+    for path in (ROOT / "app").rglob("*.py"):
+        for match in re.finditer(r"from app\.i18n import ([^\n]+)", path.read_text()):
+            for name in match.group(1).split(","):
+                imported, _as, alias = name.strip().partition(" as ")
+                if "gettext" in imported or imported == "_":
+                    aliases.add(alias or imported)
+    assert aliases <= keywords, f"add to babel.cfg's keywords: {sorted(aliases - keywords)}"
 
 
 def test_every_translatable_string_is_in_the_checked_in_pot():

@@ -32,6 +32,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "health"): (200, 200, 200, 200),
     ("GET", "static"): (200, 200, 200, 200),
     ("GET", "accounts.signup"): (200, 200, 200, 200),
+    ("GET", "visitor.language"): (303, 303, 303, 303),  # the login page's language switcher
     ("POST", "accounts.signup_submit"): (422, 422, 422, 422),
     ("GET", "accounts.confirm"): (404, 404, 404, 404),
     ("GET", "accounts.login"): (200, 200, 303, 303),
@@ -216,7 +217,7 @@ def _path(world: World, audience: str, name: str) -> str:
               "ticket_hash": world.ticket["hash"] if audience != "anonymous" else "0" * 32,
               "token": "not-a-token", "file_path": "css/app.css", "entry_id": 1,
               "response_id": 1, "type_id": 999999, "job_id": 1, "group_id": 999999, "agent_id": 1,
-              "section": "general", "image_id": 999999, "faq_id": 999999}
+              "section": "general", "image_id": 999999, "faq_id": 999999, "code": "de"}
     app = world.app
     handler = next(h for r in app.routes for h in r.route_handlers if h.name == name)
     needed = {p for path in handler.paths for p in params if "{" + p in path}

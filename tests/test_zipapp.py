@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app import i18n
 from tests.conftest import IN_CI
 from tests.helpers import free_port, soup
 
@@ -49,7 +50,8 @@ def test_pyz_holds_templates_static_and_entry_point(pyz):
     assert "site-packages/app/templates/mail/agent_reply.txt" in names
     assert "site-packages/app/migrations/m0001_initial.py" in names
     # git-ignored build output: only in the wheel because pyproject.toml declares it a hatch artifact
-    assert "site-packages/app/locale/en/LC_MESSAGES/messages.mo" in names
+    for code in i18n.LANGUAGES:
+        assert f"site-packages/app/locale/{code}/LC_MESSAGES/messages.mo" in names, code
     version = subprocess.run(
         [_python(), str(pyz), "--version"], capture_output=True, text=True, env=_env(), timeout=120
     )
@@ -60,13 +62,14 @@ def test_pyz_loads_its_compiled_catalog(pyz, tmp_path):
     """The app inside the pyz finds app/locale in its extracted package, not an English fallback."""
     probe = (
         "from app import i18n; from babel.support import Translations; "
-        "print(isinstance(i18n.translations_for('en'), Translations), i18n.LOCALE_DIR)"
+        "i18n.set_locale('de'); "
+        "print(isinstance(i18n.translations_for('en'), Translations), i18n.gettext('Log in'), i18n.LOCALE_DIR)"
     )
     run = subprocess.run([_python(), str(pyz), "-c", probe], cwd=tmp_path, capture_output=True, text=True,
                          env={**_env(), "SHIV_INTERPRETER": "1"}, timeout=120)
     assert run.returncode == 0, run.stderr
-    found, locale_dir = run.stdout.split(maxsplit=1)
-    assert found == "True", run.stdout
+    found, german, locale_dir = run.stdout.split(maxsplit=2)
+    assert found == "True" and german == "Anmelden", run.stdout
     assert Path(locale_dir.strip()).parts[-3:] == ("site-packages", "app", "locale"), locale_dir
 
 

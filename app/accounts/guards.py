@@ -14,6 +14,7 @@ from litestar.params import SkipValidation
 from app.accounts.viewer import Viewer, viewer_from_session
 from app.errors import Forbidden, NotAuthenticated
 from app.i18n import _
+from app.web.locale import serve_in
 
 STATE_VIEWER = "viewer"
 
@@ -24,6 +25,7 @@ async def agent_guard(connection: ASGIConnection, _handler: BaseRouteHandler) ->
     if viewer is None:
         raise NotAuthenticated(_("Please log in."))
     connection.state[STATE_VIEWER] = viewer
+    serve_in(viewer.lang, viewer.time_zone)  # the agent's language from here on, error pages included
 
 
 async def superadmin_guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from app.accounts.tables import Agent
 from app.cache import TTLCache
+from app.formats import DEFAULT_TIME_ZONE, Reader, agent_reader
+from app.i18n import DEFAULT_LOCALE
 
 AGENTS_WITH_GROUPS = """
 SELECT a.id, a.first_name, a.last_name, a.on_vacation, a.active, a.avatar_version, a.notify_routed,
@@ -25,3 +27,19 @@ async def agents_with_groups(workspace_id: int) -> list[dict]:
 
 def forget_agents(workspace_id: int) -> None:
     _agents.invalidate(workspace_id)
+
+
+_READER_SQL = """
+SELECT a.lang, a.time_zone, w.lang AS workspace_lang, w.time_zone AS workspace_time_zone
+FROM agent a JOIN workspace w ON w.id = a.workspace WHERE a.id = {}
+"""
+
+
+async def reader_of(agent_id: int) -> Reader:
+    """The language and time zone agent `agent_id`'s mails are written in (their profile's, else
+    their workspace's)."""
+    rows = await Agent.raw(_READER_SQL, agent_id)
+    if not rows:
+        return Reader(DEFAULT_LOCALE, DEFAULT_TIME_ZONE)
+    row = rows[0]
+    return agent_reader(row, {"lang": row["workspace_lang"], "time_zone": row["workspace_time_zone"]})

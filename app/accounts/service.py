@@ -15,11 +15,12 @@ from app import clock, db
 from app.accounts import twofactor
 from app.accounts.inputs import NewAccount, NewPassword
 from app.accounts.passwords import MAX_LENGTH, hash_password, verify_password
-from app.accounts.queries import forget_agents
+from app.accounts.queries import forget_agents, reader_of
 from app.accounts.tables import AccountToken, Agent, full_name
 from app.accounts.tokens import new_token, token_hash
 from app.audit import service as audit
 from app.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from app.formats import workspace_reader
 from app.i18n import _
 from app.mail import messages
 from app.workspaces.service import create_workspace_rows, is_open
@@ -53,16 +54,18 @@ async def signup(new: NewAccount) -> str | None:
     async with db.write():
         existing = await _account_with_email(new.email)
         if existing is not None:
-            await messages.queue_account_exists(to=new.email, name=full_name(existing["first_name"],
+            await messages.queue_account_exists(to=new.email, reader=await reader_of(existing["id"]),
+                                                name=full_name(existing["first_name"],
                                                                                 existing["last_name"]))
             return None
-        _workspace, agent = await create_workspace_rows(
+        workspace, agent = await create_workspace_rows(
             company=new.company, first_name=new.first_name, last_name=new.last_name, email=new.email,
             password_hash=password_hash, confirmed=False,
         )
         await AccountToken(agent=agent["id"], purpose="confirm", token_hash=digest,
                            expires_at=clock.now() + CONFIRM_VALID).save()
-        await messages.queue_account_confirm(to=new.email, name=new.full_name, token=token)
+        await messages.queue_account_confirm(to=new.email, reader=workspace_reader(workspace), name=new.full_name,
+                                             token=token)
     return token
 
 
@@ -138,7 +141,8 @@ async def request_password_reset(email: str) -> str | None:
     async with db.write():
         await AccountToken(agent=agent["id"], purpose="reset", token_hash=digest,
                            expires_at=clock.now() + RESET_VALID).save()
-        await messages.queue_password_reset(to=email, name=full_name(agent["first_name"], agent["last_name"]),
+        await messages.queue_password_reset(to=email, reader=await reader_of(agent["id"]),
+                                            name=full_name(agent["first_name"], agent["last_name"]),
                                             token=token)
     return token
 

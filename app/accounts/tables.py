@@ -29,11 +29,13 @@ class Agent(Table, db=ENGINE, tablename="agent"):
     # ends every other session of the agent at their next request.
     session_version = Integer(default=0)
     created_at = Timestamptz()
-    # The profile (app/profile/): routed-ticket mail opt-in, language ("" = the workspace's), the
-    # avatar's version (0 = none; the image is an AgentAvatar row, so loading an agent never
-    # drags a blob along; the version is in the avatar's URL, which can then be cached for long).
+    # The profile (app/profile/): routed-ticket mail opt-in, language and time zone ("" = the
+    # workspace's; app/web/locale.py applies them), the avatar's version (0 = none; the image is an
+    # AgentAvatar row, so loading an agent never drags a blob along; the version is in the avatar's
+    # URL, which can then be cached for long).
     notify_routed = Boolean(default=False)
     lang = Varchar(length=8, default="")
+    time_zone = Varchar(length=64, default="")
     avatar_version = Integer(default=0)
     # Two-factor login (app/accounts/twofactor.py): the TOTP secret sealed with the installation
     # secret ("" = off) and the last time step accepted, so a code works once.

@@ -20,14 +20,20 @@ class Viewer:
     group_ids: tuple[int, ...]  # sorted, so equal viewers make equal search scopes
     session_version: int = 0
     on_vacation: bool = False  # cannot be assigned; the layout says so on every page
+    # What their pages speak and the zone their times are shown in: their profile's choice, else
+    # the workspace's (app/web/locale.py).
+    lang: str = "en"
+    time_zone: str = "UTC"
 
 
 # One round trip per request: the agent and their groups together.
 _VIEWER_SQL = """
 SELECT a.id, a.workspace, a.first_name, a.last_name, a.email, a.superadmin, a.active, a.session_version,
        a.on_vacation,
+       COALESCE(NULLIF(a.lang, ''), w.lang) AS lang,
+       COALESCE(NULLIF(a.time_zone, ''), NULLIF(w.time_zone, ''), 'UTC') AS time_zone,
        (SELECT group_concat(gm."group") FROM group_member gm WHERE gm.agent = a.id) AS group_ids
-FROM agent a WHERE a.id = {}
+FROM agent a JOIN workspace w ON w.id = a.workspace WHERE a.id = {}
 """
 
 
@@ -47,6 +53,8 @@ async def load_viewer(agent_id: int) -> Viewer | None:
         group_ids=tuple(groups),
         session_version=agent["session_version"],
         on_vacation=bool(agent["on_vacation"]),
+        lang=agent["lang"],
+        time_zone=agent["time_zone"],
     )
 
 

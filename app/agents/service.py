@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from app import clock, db
 from app.accounts.passwords import hash_password
-from app.accounts.queries import forget_agents
+from app.accounts.queries import forget_agents, reader_of
 from app.accounts.service import INVITED
 from app.accounts.tables import AccountToken, Agent, GroupMember, full_name
 from app.accounts.tokens import new_token
@@ -78,10 +78,11 @@ async def _company(workspace_id: int) -> str:
 
 async def _taken(viewer: Viewer, email: str) -> bool:
     """True if the address already has an account (any workspace); its owner is told, not the admin."""
-    owner = await Agent.select(Agent.first_name, Agent.last_name).where(Agent.email == email).first()
+    owner = await Agent.select(Agent.id, Agent.first_name, Agent.last_name).where(Agent.email == email).first()
     if owner is None:
         return False
-    await mails.queue_address_taken(to=email, name=full_name(owner["first_name"], owner["last_name"]),
+    await mails.queue_address_taken(to=email, reader=await reader_of(owner["id"]),
+                                    name=full_name(owner["first_name"], owner["last_name"]),
                                     company=await _company(viewer.workspace_id))
     return True
 
@@ -115,7 +116,9 @@ async def _send_invitation(viewer: Viewer, agent_id: int, email: str, name: str,
     token, digest = new_token()
     await AccountToken(agent=agent_id, purpose="invite", token_hash=digest, address=address,
                        expires_at=clock.now() + INVITE_VALID).save()
-    await mails.queue_invitation(to=email, name=name, company=await _company(viewer.workspace_id),
+    # The invitee has no language of their own yet: the workspace's.
+    await mails.queue_invitation(to=email, reader=await reader_of(agent_id), name=name,
+                                 company=await _company(viewer.workspace_id),
                                  inviter=viewer.name, token=token)
     return token
 
@@ -231,7 +234,8 @@ async def _request_email_change(viewer: Viewer, row: dict, email: str) -> None:
     token, digest = new_token()
     await AccountToken(agent=row["id"], purpose="email", token_hash=digest, address=email,
                        expires_at=clock.now() + EMAIL_CHANGE_VALID).save()
-    await mails.queue_email_change(to=email, name=full_name(row["first_name"], row["last_name"]),
+    await mails.queue_email_change(to=email, reader=await reader_of(row["id"]),
+                                   name=full_name(row["first_name"], row["last_name"]),
                                    company=await _company(viewer.workspace_id), token=token)
 
 

@@ -1,15 +1,25 @@
 """What HelpRealm mails, and to whom. One function per occasion; each renders the text and HTML
 parts from `templates/mail/<name>.txt|.html` and queues them in the outbox (inside the caller's
 transaction, so the mail exists exactly when the change does). Links in mails are absolute and
-built from route names (app/links.py)."""
+built from route names (app/links.py).
+
+Each mail speaks its reader's language, whoever's request sends it: customers read the
+workspace's language and time zone, an agent their profile's (`formats.Reader`). The subject is
+translated inside the same `reading(...)` block as the body."""
 
 from __future__ import annotations
 
+from babel.support import LazyProxy
+
 from app import links
+from app.accounts.tables import full_name
+from app.formats import Reader, agent_reader, reading, workspace_reader
 from app.i18n import _
+from app.i18n import lazy_gettext as _l
 from app.mail.compose import thread_id
 from app.mail.outbox import enqueue
 from app.templating import environment
+from app.tickets.status import Status
 
 
 def _render(template: str, **context) -> tuple[str, str]:
@@ -47,83 +57,102 @@ async def queue_ticket_created(*, workspace: dict, ticket: dict, confirmation_to
     confirm_link = None
     if confirmation_token:
         confirm_link = links.current().confirm_ticket(workspace["key"], ticket["hash"], confirmation_token)
-    await _to_customer("ticket_created", workspace=workspace, ticket=ticket,
-                       subject=ticket_subject(ticket, _("Your request: %(subject)s", subject=ticket["subject"])),
-                       confirm_link=confirm_link)
+    with reading(workspace_reader(workspace)):
+        await _to_customer("ticket_created", workspace=workspace, ticket=ticket,
+                           subject=ticket_subject(ticket, _("Your request: %(subject)s", subject=ticket["subject"])),
+                           confirm_link=confirm_link)
 
 
 async def queue_agent_reply(*, workspace: dict, ticket: dict, reply_text: str, agent_name: str) -> None:
-    await _to_customer("agent_reply", workspace=workspace, ticket=ticket,
-                       subject=ticket_subject(ticket, _("Re: %(subject)s", subject=ticket["subject"])),
-                       reply_text=reply_text, agent_name=agent_name)
+    with reading(workspace_reader(workspace)):
+        await _to_customer("agent_reply", workspace=workspace, ticket=ticket,
+                           subject=ticket_subject(ticket, _("Re: %(subject)s", subject=ticket["subject"])),
+                           reply_text=reply_text, agent_name=agent_name)
 
 
-async def queue_status_changed(*, workspace: dict, ticket: dict, status_label: str) -> None:
-    await _to_customer("status_changed", workspace=workspace, ticket=ticket,
-                       subject=ticket_subject(ticket, _("%(status)s: %(subject)s", status=status_label,
-                                                        subject=ticket["subject"])),
-                       status_label=status_label)
+async def queue_status_changed(*, workspace: dict, ticket: dict, status: Status) -> None:
+    with reading(workspace_reader(workspace)):
+        label = status.label  # in the customer's language
+        await _to_customer("status_changed", workspace=workspace, ticket=ticket,
+                           subject=ticket_subject(ticket, _("%(status)s: %(subject)s", status=label,
+                                                            subject=ticket["subject"])),
+                           status_label=label)
 
 
-async def _to_agent(template: str, *, to: str, subject: str, **context) -> None:
-    text, html = _render(template, **context)
-    await enqueue(to=to, subject=subject, text=text, html=html, purpose=template, domain=links.current().domain)
+async def _to_agent(template: str, *, to: str, reader: Reader, subject: LazyProxy, **context) -> None:
+    """An agent's mail, in `reader`'s language (the subject is a lazy string: translated here)."""
+    with reading(reader):
+        text, html = _render(template, **context)
+        await enqueue(to=to, subject=str(subject), text=text, html=html, purpose=template,
+                      domain=links.current().domain)
 
 
-async def queue_account_confirm(*, to: str, name: str, token: str) -> None:
-    await _to_agent("account_confirm", to=to, subject=_("Confirm your HelpRealm account"), name=name,
+async def queue_account_confirm(*, to: str, reader: Reader, name: str, token: str) -> None:
+    await _to_agent("account_confirm", to=to, reader=reader,
+                    subject=_l("Confirm your HelpRealm account"), name=name,
                     link=links.current().confirm_account(token))
 
 
-async def queue_account_exists(*, to: str, name: str) -> None:
+async def queue_account_exists(*, to: str, reader: Reader, name: str) -> None:
     """Someone signed up with an address that already has an account: tell its owner, not them."""
     site = links.current()
-    await _to_agent("account_exists", to=to, subject=_("Someone tried to sign up with your address"), name=name,
+    await _to_agent("account_exists", to=to, reader=reader,
+                    subject=_l("Someone tried to sign up with your address"), name=name,
                     login_link=site.login(), forgot_link=site.url("accounts.forgot"))
 
 
-async def queue_password_reset(*, to: str, name: str, token: str) -> None:
-    await _to_agent("password_reset", to=to, subject=_("Reset your HelpRealm password"), name=name,
+async def queue_password_reset(*, to: str, reader: Reader, name: str, token: str) -> None:
+    await _to_agent("password_reset", to=to, reader=reader,
+                    subject=_l("Reset your HelpRealm password"), name=name,
                     link=links.current().password_reset(token))
 
 
 # -- the agent profile (app/profile/) ---------------------------------------------------------------
 
-async def queue_email_change_confirm(*, to: str, name: str, token: str) -> None:
+async def queue_email_change_confirm(*, to: str, reader: Reader, name: str, token: str) -> None:
     """The link that makes `to` the agent's login; mailed to the new address."""
-    await _to_agent("email_change_confirm", to=to, subject=_("Confirm your new HelpRealm e-mail address"), name=name,
+    await _to_agent("email_change_confirm", to=to, reader=reader,
+                    subject=_l("Confirm your new HelpRealm e-mail address"), name=name,
                     link=links.current().url("accounts.email_confirm", token=token))
 
 
-async def queue_email_taken(*, to: str, name: str) -> None:
+async def queue_email_taken(*, to: str, reader: Reader, name: str) -> None:
     """Someone asked to move their login to this address, which has an account: tell its owner."""
-    await _to_agent("email_taken", to=to, subject=_("Someone tried to use your e-mail address"), name=name,
+    await _to_agent("email_taken", to=to, reader=reader,
+                    subject=_l("Someone tried to use your e-mail address"), name=name,
                     login_link=links.current().login())
 
 
-async def queue_email_change_requested(*, to: str, name: str, new_email: str) -> None:
+async def queue_email_change_requested(*, to: str, reader: Reader, name: str, new_email: str) -> None:
     """Tell the old address that a change was asked for (it stays the login until confirmed)."""
-    await _to_agent("email_change_requested", to=to, subject=_("Your HelpRealm e-mail address is being changed"),
+    await _to_agent("email_change_requested", to=to, reader=reader,
+                    subject=_l("Your HelpRealm e-mail address is being changed"),
                     name=name, new_email=new_email, login_link=links.current().login())
 
 
-async def queue_ticket_routed(*, workspace: dict, ticket: dict, to: str, name: str, group_name: str) -> None:
-    """A ticket landed in a group of an agent who asked to hear of it (profile opt-in)."""
+async def queue_ticket_routed(*, workspace: dict, ticket: dict, agent: dict, group_name: str) -> None:
+    """A ticket landed in a group of an agent who asked to hear of it (profile opt-in). `agent` has
+    email, first_name, last_name, lang and time_zone."""
     site = links.current()
-    text, html = _render("ticket_routed", workspace=workspace, ticket=ticket, name=name, group_name=group_name,
-                         link=site.url("agent.ticket", number=ticket["number"]))
-    await enqueue(to=to, subject=_("New in %(group)s: #%(number)s %(subject)s", group=group_name,
-                                   number=ticket["number"], subject=ticket["subject"]),
-                  text=text, html=html, purpose="ticket_routed", domain=site.domain, workspace_id=workspace["id"],
-                  ticket_id=ticket["id"])
+    with reading(agent_reader(agent, workspace)):
+        text, html = _render("ticket_routed", workspace=workspace, ticket=ticket,
+                             name=full_name(agent["first_name"], agent["last_name"]), group_name=group_name,
+                             link=site.url("agent.ticket", number=ticket["number"]))
+        subject = _("New in %(group)s: #%(number)s %(subject)s", group=group_name, number=ticket["number"],
+                    subject=ticket["subject"])
+        await enqueue(to=agent["email"], subject=subject, text=text, html=html, purpose="ticket_routed",
+                      domain=site.domain, workspace_id=workspace["id"], ticket_id=ticket["id"])
+
+
 async def queue_admin_new_ticket(*, workspace: dict, ticket: dict, admins: list[dict]) -> None:
-    """"Notify admins of new tickets" (a workspace setting): one mail to each active superadmin,
-    with a link to the ticket's agent page (the customer's secret link is not in it)."""
+    """"Notify admins of new tickets" (a workspace setting): one mail to each active superadmin, in
+    their language, with a link to the ticket's agent page (the customer's secret link is not in it)."""
     site = links.current()
     link = site.url("agent.ticket", number=ticket["number"])
-    subject = _("New ticket #%(number)d: %(subject)s", number=ticket["number"], subject=ticket["subject"])
     for admin in admins:
-        text, html = _render("admin_new_ticket", workspace=workspace, ticket=ticket, link=link,
-                             name=admin["first_name"])
-        await enqueue(to=admin["email"], subject=subject, text=text, html=html, purpose="admin_new_ticket",
-                      domain=site.domain, workspace_id=workspace["id"], ticket_id=ticket["id"])
+        with reading(agent_reader(admin, workspace)):
+            subject = _("New ticket #%(number)d: %(subject)s", number=ticket["number"], subject=ticket["subject"])
+            text, html = _render("admin_new_ticket", workspace=workspace, ticket=ticket, link=link,
+                                 name=admin["first_name"])
+            await enqueue(to=admin["email"], subject=subject, text=text, html=html, purpose="admin_new_ticket",
+                          domain=site.domain, workspace_id=workspace["id"], ticket_id=ticket["id"])

@@ -11,21 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from babel import Locale
-
-from app import clock, db
+from app import clock, db, formats, i18n
 from app.accounts import twofactor
 from app.accounts.inputs import NewPassword
 from app.accounts.passwords import MAX_LENGTH, hash_password, verify_password
-from app.accounts.queries import forget_agents
+from app.accounts.queries import forget_agents, reader_of
 from app.accounts.service import spend_reset_links
 from app.accounts.tables import AccountToken, Agent, full_name
 from app.accounts.tokens import new_token, token_hash
 from app.audit import service as audit
 from app.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
+from app.formats import Reader
 from app.i18n import _
 from app.mail import messages
 from app.validation import FieldErrors, form_text
@@ -36,17 +34,9 @@ if TYPE_CHECKING:
 EMAIL_CHANGE_VALID = timedelta(days=1)
 SIGNATURE_MAX = 1000
 NAME_MAX = 100
-# The manual's fifteen languages. "" means: the workspace's language.
-LANGUAGES = ("cs", "da", "de", "el", "en", "es", "fr", "hi", "it", "nl", "pl", "pt", "ru", "uk", "zh")
 
 PROFILE_COLUMNS = (Agent.id, Agent.first_name, Agent.last_name, Agent.email, Agent.notify_routed, Agent.signature,
-                   Agent.lang, Agent.avatar_version, Agent.totp_secret)
-
-
-@lru_cache(maxsize=1)
-def language_names() -> tuple[tuple[str, str], ...]:
-    """(code, the language's own name): "de" is "Deutsch" whatever the reader's language."""
-    return tuple((code, Locale.parse(code).get_display_name(code).capitalize()) for code in LANGUAGES)
+                   Agent.lang, Agent.time_zone, Agent.avatar_version, Agent.totp_secret)
 
 
 async def profile(viewer: Viewer) -> dict:
@@ -106,9 +96,11 @@ async def request_email_change(viewer: Viewer, data: Mapping) -> str | None:
         raise ValidationFailed(errors)
     agent = await _check_password(viewer, form_text(data, "current_password"))
     name = full_name(agent["first_name"], agent["last_name"])
+    mine = Reader(viewer.lang, viewer.time_zone)
     token, digest = new_token()
     async with db.write():
-        owner = await Agent.select(Agent.first_name, Agent.last_name).where(Agent.email == new_email).first()
+        owner = await Agent.select(Agent.id, Agent.first_name, Agent.last_name).where(
+            Agent.email == new_email).first()
         # One pending change at a time: earlier links stop working.
         await AccountToken.update({AccountToken.used_at: clock.now()}).where(
             AccountToken.agent == agent["id"], AccountToken.purpose == "email_change", AccountToken.used_at.is_null())
@@ -117,10 +109,11 @@ async def request_email_change(viewer: Viewer, data: Mapping) -> str | None:
         await AccountToken(agent=agent["id"], purpose="email_change", token_hash=digest, address=new_email,
                            expires_at=clock.now() + EMAIL_CHANGE_VALID).save()
         if owner is None:
-            await messages.queue_email_change_confirm(to=new_email, name=name, token=token)
+            await messages.queue_email_change_confirm(to=new_email, reader=mine, name=name, token=token)
         else:
-            await messages.queue_email_taken(to=new_email, name=full_name(owner["first_name"], owner["last_name"]))
-        await messages.queue_email_change_requested(to=agent["email"], name=name, new_email=new_email)
+            await messages.queue_email_taken(to=new_email, reader=await reader_of(owner["id"]),
+                                             name=full_name(owner["first_name"], owner["last_name"]))
+        await messages.queue_email_change_requested(to=agent["email"], reader=mine, name=name, new_email=new_email)
         await audit.record(viewer.workspace_id, viewer, "email.change_requested", subject=agent["email"],
                            after={"email": new_email})
     return token if owner is None else None
@@ -198,9 +191,16 @@ async def set_signature(viewer: Viewer, data: Mapping) -> str:
     return signature
 
 
-async def set_language(viewer: Viewer, code: str) -> str:
-    """Stored now; the languages issue applies it to the agent's pages and mail."""
-    if code and code not in LANGUAGES:
-        raise ValidationFailed({"lang": _("Please choose one of the listed languages.")})
-    await _set(viewer, {Agent.lang: code})
-    return code
+async def set_language(viewer: Viewer, data: Mapping) -> None:
+    """The language and time zone of the agent's pages and of the mails sent to them ("" for
+    either: the workspace's). The next request shows them (app/web/locale.py)."""
+    code = form_text(data, "lang").strip()
+    zone = form_text(data, "time_zone").strip()
+    errors = FieldErrors()
+    if code and code not in i18n.LANGUAGES:
+        errors["lang"] = _("Please choose one of the listed languages.")
+    if zone and not formats.valid_time_zone(zone):
+        errors["time_zone"] = _("Please choose a time zone from the list (such as Europe/Berlin).")
+    if errors:
+        raise ValidationFailed(errors)
+    await _set(viewer, {Agent.lang: code, Agent.time_zone: zone})

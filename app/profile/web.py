@@ -11,6 +11,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.response import Template
 
+from app import formats, i18n
 from app.accounts.viewer import SESSION_VERSION, Viewer
 from app.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from app.i18n import _
@@ -19,7 +20,7 @@ from app.services import Services
 from app.tickets.web.common import layout
 from app.validation import form_text
 from app.web.dependencies import Injected
-from app.web.params import Form, Id, Multipart, PathText
+from app.web.params import Form, Id, Multipart, PathText, Text
 from app.web.render import is_htmx, redirect, render
 
 log = logging.getLogger("helprealm.accounts")
@@ -31,8 +32,8 @@ async def show(request: Request, viewer: Viewer, section: str | None = None, sta
     """The page, or for HTMX the card of `section` (all cards for a GET without one)."""
     context.setdefault("errors", {})
     context.setdefault("values", {})
-    context.update(profile=await service.profile(viewer), languages=service.language_names(), section=section,
-                   viewer=viewer)
+    context.update(profile=await service.profile(viewer), languages=i18n.language_names(), section=section,
+                   time_zones=formats.time_zone_choices(), viewer=viewer)
     if not is_htmx(request):
         context.update(await layout(viewer))
     fragment = f"profile/_{section}.html" if section else "profile/_profile.html"
@@ -46,7 +47,9 @@ async def saved(request: Request, viewer: Viewer, section: str, notice: str, **c
 
 
 @get("/profile", name="agent.profile")
-async def profile_page(request: Request, viewer: Injected[Viewer]) -> Template:
+async def profile_page(request: Request, viewer: Injected[Viewer], saved: Text = "") -> Template:
+    if saved == "language":  # back from save_language, in the new language
+        return await show(request, viewer, "language", notice=_("Your language and time zone are saved."))
     return await show(request, viewer)
 
 
@@ -110,10 +113,11 @@ async def save_signature(request: Request, viewer: Injected[Viewer], data: Form)
 @post("/profile/language", name="agent.profile_language")
 async def save_language(request: Request, viewer: Injected[Viewer], data: Form) -> Response:
     try:
-        await service.set_language(viewer, form_text(data, "lang"))
+        await service.set_language(viewer, data)
     except ValidationFailed as exc:
         return await show(request, viewer, "language", 422, errors=exc.errors)
-    return await saved(request, viewer, "language", _("Your language is saved."))
+    # The whole page changes language: load it again rather than swap one card.
+    return redirect(request, request.app.route_reverse("agent.profile") + "?saved=language")
 
 
 # 2 MB of image plus the multipart envelope; every other agent form stays under the app's small limit.

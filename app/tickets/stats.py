@@ -30,10 +30,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from app.faq import deflection
+from app.formats import zone
 from app.tickets.scopes import visible_to
 from app.tickets.status import Status
 from app.tickets.tables import Ticket
-from app.workspaces.service import get_by_id, today_in, zone
+from app.workspaces.service import get_by_id, today_in
 
 if TYPE_CHECKING:
     from app.accounts.viewer import Viewer

@@ -7,6 +7,7 @@ events, and a filter costs a fraction of a macro call.
 
 from __future__ import annotations
 
+from app import formats
 from app.i18n import _
 from app.tickets.status import PRIORITIES, STATUS_LABELS, Status
 
@@ -58,9 +59,10 @@ def event_text(entry: dict) -> str:
         return _("Subject changed to “%(subject)s” by %(name)s", subject=subject, name=by) if by else \
             _("Subject changed to “%(subject)s”", subject=subject)
     if event == "deadline":
-        day = data.get("to")
-        if not day:
+        stored = data.get("to")
+        if not stored:
             return _("Deadline removed by %(name)s", name=by) if by else _("Deadline removed")
+        day = formats.day(stored)
         return _("Deadline set to %(date)s by %(name)s", date=day, name=by) if by else \
             _("Deadline set to %(date)s", date=day)
     if event == "tags":
@@ -98,3 +100,4 @@ def _tags(data: dict, by: str) -> str:
     if added:
         return _("Tags added by %(name)s: %(tags)s", name=by, tags=added)
     return _("Tags removed by %(name)s: %(tags)s", name=by, tags=removed)
+

@@ -12,6 +12,7 @@ from litestar import Request, Response, get, post
 from litestar.params import PathParameter
 from litestar.response import Template
 
+from app import formats, i18n
 from app.accounts.viewer import Viewer
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import _
@@ -36,8 +37,8 @@ async def _context(viewer: Viewer, services: Services, workspace: dict | None = 
     return {
         "viewer": viewer,
         "workspace": workspace,
-        "languages": settings.language_choices(),
-        "time_zones": settings.time_zone_choices(),
+        "languages": i18n.language_names(),
+        "time_zones": formats.time_zone_choices(),
         "ceiling": files.human_size(ceiling),
         "blocked_anyway": settings.always_blocked_among(workspace["allowed_extensions"]),
         "always_blocked": " ".join(sorted(files.ALWAYS_BLOCKED)),

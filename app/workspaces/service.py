@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import secrets
-import zoneinfo
 from datetime import date
-from functools import lru_cache
 
 from app import clock, db
 from app.accounts.tables import Agent, AgentGroup, GroupMember
 from app.cache import TTLCache
 from app.errors import NotFound
-from app.i18n import _
+from app.formats import zone
+from app.i18n import _, current_locale
 from app.i18n import lazy_gettext as _l
 from app.tickets.tables import TicketType
 from app.workspaces.tables import Workspace
@@ -34,7 +33,7 @@ async def create_workspace_rows(
     Runs inside the caller's write transaction. Returns (workspace, agent) rows as dicts.
     """
     workspace = Workspace(
-        key=secrets.token_hex(16), name=company, created_at=clock.now(),
+        key=secrets.token_hex(16), name=company, created_at=clock.now(), lang=current_locale(),
         # The public page's texts, in the language of whoever creates the workspace (data after that).
         form_title=_("Create new ticket"),
         welcome_message=_("Welcome to our support service. Please fill out the form in order to contact us."),
@@ -108,19 +107,10 @@ def forget(workspace_id: int, key: str) -> None:
     _by_id.invalidate(workspace_id)
     _by_key.invalidate(key)
 
-@lru_cache(maxsize=64)
-def zone(name: str) -> zoneinfo.ZoneInfo:
-    """The workspace's time zone (UTC for a name this Python does not know)."""
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def today_in(workspace: dict) -> date:
     """Today's date where the workspace is: a deadline before it is overdue, and the dashboard's
     days begin at its midnight."""
-    return clock.now().astimezone(zone(workspace.get("time_zone") or "UTC")).date()
+    return clock.now().astimezone(zone(workspace.get("time_zone") or "")).date()
 
 
 async def today_of(workspace_id: int) -> date:

@@ -15,14 +15,10 @@ The page's sections and their fields:
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Callable, Mapping
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from babel import Locale
-
-from app import db
+from app import db, formats, i18n
 from app.audit.service import record
 from app.errors import NotFound, ValidationFailed
 from app.i18n import _
@@ -34,36 +30,12 @@ from app.workspaces.tables import Workspace
 if TYPE_CHECKING:
     from app.accounts.viewer import Viewer
 
-# The manual's fifteen languages; stored now, applied as translations arrive.
-LANGUAGES = ("cs", "da", "de", "el", "en", "es", "fr", "hi", "it", "nl", "pl", "pt", "ru", "uk", "zh")
 BACKGROUND_MODES = ("colour", "image")
 TEXT_MAX = 2000  # welcome and success messages
 EXTENSIONS_MAX = 100  # entries in the allow-list (the column holds 1,000 characters)
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _EXTENSION = re.compile(r"[a-z0-9][a-z0-9_-]{0,15}")
 MB = 1024 * 1024
-
-
-@cache
-def language_choices() -> tuple[tuple[str, str], ...]:
-    """(code, the language's own name): "Deutsch", "中文"."""
-    names = ((code, Locale.parse(code).display_name or code) for code in LANGUAGES)
-    return tuple((code, name[:1].upper() + name[1:]) for code, name in names)  # "français" -> "Français"
-
-
-@cache
-def time_zones() -> tuple[str, ...]:
-    """Every IANA zone name this Python knows, sorted (a select on the page)."""
-    return tuple(sorted(zoneinfo.available_timezones() | {"UTC"}))
-
-
-@cache
-def time_zone_choices() -> tuple[tuple[str, str], ...]:
-    return tuple((name, name.replace("_", " ")) for name in time_zones())
-
-
-def valid_time_zone(name: str) -> bool:
-    return name in time_zones()
 
 
 def _flag(data: Mapping, name: str) -> bool:
@@ -74,11 +46,11 @@ def _general(data: Mapping, workspace: dict, ceiling: int) -> dict[str, Any]:
     errors = FieldErrors()
     values = {"name": errors.line(data, "name", _("Company name"), max_len=200)}
     lang = form_text(data, "lang").strip()
-    if lang not in LANGUAGES:
+    if lang not in i18n.LANGUAGES:
         errors["lang"] = _("Please choose one of the languages listed.")
     values["lang"] = lang
     zone = form_text(data, "time_zone").strip()
-    if not valid_time_zone(zone):
+    if not formats.valid_time_zone(zone):
         errors["time_zone"] = _("Please choose a time zone from the list (such as Europe/Berlin).")
     values["time_zone"] = zone
     return _checked(errors, values)

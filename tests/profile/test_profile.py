@@ -31,7 +31,7 @@ async def test_profile_page_and_fragments(person: Person):
     for section in ("name", "email", "password", "twofactor", "avatar", "signature", "notify", "language"):
         assert page.select_one(f"#profile-{section} form"), section
     assert page.select_one("#profile-avatar .avatar.initials").get_text() == "AA"
-    languages = {o["value"]: o.get_text() for o in page.select("#profile-language option")}
+    languages = {o["value"]: o.get_text() for o in page.select("#profile-language select[name=lang] option")}
     assert languages["de"] == "Deutsch" and languages["cs"] == "Čeština" and languages[""] and len(languages) == 16
 
     fragment = await person.page("/profile", headers=HTMX)
@@ -150,17 +150,24 @@ async def test_signature_on_replies_not_on_notes(person: Person):
     assert "-- \nKind regards,\nAnn" in mail["body_text"]
 
 
-async def test_notify_and_language_are_stored(person: Person):
+async def test_notify_language_and_time_zone_are_stored(person: Person):
     await workspace_with_admin()
     await login(person)
     on = await _post(person, "/profile/notify", {"notify_routed": "1"})
     assert on.status_code == 200 and soup(on.text).select_one("input[name=notify_routed]").has_attr("checked")
-    lang = await _post(person, "/profile/language", {"lang": "de"})
-    assert lang.status_code == 200 and soup(lang.text).select_one("option[value=de]").has_attr("selected")
-    bad = await _post(person, "/profile/language", {"lang": "xx"})
-    assert bad.status_code == 422 and field_error(bad.text, "lang")
-    row = await Agent.select(Agent.notify_routed, Agent.lang).first()
-    assert row == {"notify_routed": True, "lang": "de"}
+    # A new language changes the whole page: HTMX is sent to load it again, with the notice.
+    lang = await _post(person, "/profile/language", {"lang": "de", "time_zone": "Europe/Prague"})
+    assert lang.status_code == 200 and lang.headers["HX-Redirect"] == "/profile?saved=language"
+    page = soup(await person.page("/profile?saved=language"))
+    assert page.select_one("#profile-language select[name=lang] option[value=de]").has_attr("selected")
+    zone = page.select_one("#profile-language select[name=time_zone] option[value='Europe/Prague']")
+    assert zone.has_attr("selected")
+    assert page.select_one("#profile-language .flash")
+    for bad_form, field in (({"lang": "xx"}, "lang"), ({"lang": "", "time_zone": "Mars/Olympus"}, "time_zone")):
+        bad = await _post(person, "/profile/language", bad_form)
+        assert bad.status_code == 422 and field_error(bad.text, field)
+    row = await Agent.select(Agent.notify_routed, Agent.lang, Agent.time_zone).first()
+    assert row == {"notify_routed": True, "lang": "de", "time_zone": "Europe/Prague"}
     off = await _post(person, "/profile/notify", {})
     assert off.status_code == 200 and not (await Agent.select(Agent.notify_routed).first())["notify_routed"]
 

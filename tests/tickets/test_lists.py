@@ -3,6 +3,8 @@
 import asyncio
 import time
 
+from babel.dates import format_date
+
 from app import clock
 from app.tickets.queries import ticket_types
 from tests import factories
@@ -131,8 +133,9 @@ async def test_full_page_and_htmx_fragment(person: Person):
                        "Type", "Deadline", "Tags"]
     row = full.select_one("tr[data-ticket='3']")
     assert row.select_one("time")["title"]  # last updated: relative, exact on hover
-    assert row.select("td")[10].get_text(strip=True) == str(clock.now().date().fromordinal(
-        clock.now().date().toordinal() - 1))
+    yesterday = clock.now().date().fromordinal(clock.now().date().toordinal() - 1)
+    assert row.select("td")[10].get_text(strip=True) == format_date(yesterday, "medium", locale="en")
+    assert row.select("td")[10].time["datetime"] == yesterday.isoformat()
     assert row.select_one("input[name=ticket]")["form"] == "bulk-form"
 
     fragment_html = await person.page("/tickets?view=overdue", headers=HTMX)

@@ -74,7 +74,7 @@ def announce_status(c: Change, status: Status) -> None:
     """Tell the customer when an agent resolved or closed their ticket by hand."""
     new_status = Status(c.ticket["status"])
     if status == new_status and c.changed("status") and new_status in ANNOUNCED_STATUSES:
-        c.mail(messages.queue_status_changed, status_label=new_status.label)
+        c.mail(messages.queue_status_changed, status=new_status)
 
 
 async def update_fields(viewer: Viewer, number: int, changes: FieldChanges) -> dict:

@@ -120,7 +120,7 @@ async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int |
 
 
 async def _active_superadmins(workspace_id: int) -> list[dict]:
-    return await Agent.select(Agent.email, Agent.first_name).where(
+    return await Agent.select(Agent.email, Agent.first_name, Agent.lang, Agent.time_zone).where(
         Agent.workspace == workspace_id, Agent.superadmin.eq(True), Agent.active.eq(True)).order_by(Agent.id)
 
 

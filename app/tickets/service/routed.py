@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from app.accounts.queries import agents_with_groups
-from app.accounts.tables import Agent, full_name
+from app.accounts.tables import Agent
 from app.mail import messages
 
 # The group's name and the members who want the mail, in one round trip.
 _RECIPIENTS = """
-SELECT a.email, a.first_name, a.last_name, g.name AS group_name
+SELECT a.email, a.first_name, a.last_name, a.lang, a.time_zone, g.name AS group_name
 FROM agent_group g JOIN group_member m ON m."group" = g.id JOIN agent a ON a.id = m.agent
 WHERE g.id = {} AND g.workspace = {} AND a.workspace = g.workspace
   AND a.active AND a.confirmed AND a.notify_routed AND a.id != {}
@@ -34,7 +34,6 @@ async def queue_routed(*, workspace: dict, ticket: dict, actor_id: int | None = 
         return 0
     rows = await Agent.raw(_RECIPIENTS, ticket["group"], workspace["id"], actor_id or -1)
     for row in rows:
-        await messages.queue_ticket_routed(workspace=workspace, ticket=ticket, to=row["email"],
-                                           name=full_name(row["first_name"], row["last_name"]),
+        await messages.queue_ticket_routed(workspace=workspace, ticket=ticket, agent=row,
                                            group_name=row["group_name"])
     return len(rows)
