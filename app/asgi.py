@@ -136,7 +136,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         Router("/api/v1", route_handlers=[], exception_handlers=json_handlers(rest_api_shape),
                response_headers=router_headers("api")),
         Router("/api", route_handlers=[], exception_handlers=json_handlers(helprealm_api_shape),
-               response_headers=router_headers("api")),
+               guards=[locale_web.workspace_locale_guard], response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
         Router("/", route_handlers=[*portal_web.ROUTES, *faq_web.ROUTES, uploads(portal_web.UPLOADS)],
                guards=[locale_web.workspace_locale_guard],

@@ -27,7 +27,7 @@ from babel.dates import format_date, format_time, format_timedelta
 from babel.numbers import format_decimal, format_percent
 
 from app import clock
-from app.i18n import current_locale, gettext, use_locale
+from app.i18n import DEFAULT_LOCALE, LANGUAGES, current_locale, gettext, use_locale
 
 DEFAULT_TIME_ZONE = "UTC"
 
@@ -86,7 +86,7 @@ class Reader(NamedTuple):
 
 def workspace_reader(workspace: dict) -> Reader:
     """Customers read the workspace's language, in its time zone."""
-    return Reader(workspace.get("lang") or "en", workspace.get("time_zone") or DEFAULT_TIME_ZONE)
+    return Reader(workspace.get("lang") or DEFAULT_LOCALE, workspace.get("time_zone") or DEFAULT_TIME_ZONE)
 
 
 def agent_reader(agent: dict, workspace: dict) -> Reader:
@@ -99,7 +99,8 @@ def agent_reader(agent: dict, workspace: dict) -> Reader:
 def reading(reader: Reader) -> Iterator[None]:
     """Translate and format for `reader` inside the block (a mail rendered for its recipient in the
     middle of somebody else's request), then go back to what was there."""
-    with use_locale(reader.lang), use_time_zone(reader.time_zone):
+    lang = reader.lang if reader.lang in LANGUAGES else DEFAULT_LOCALE  # a stored code we no longer have
+    with use_locale(lang), use_time_zone(reader.time_zone):
         yield
 
 
@@ -152,8 +153,9 @@ def exact(value: datetime | None) -> str:
 
 
 def day(value: date | datetime | str | None) -> str:
-    """A date alone ("24. 11. 2026"); a datetime is first moved into the reader's time zone, an
-    ISO date string (as SQLite rows and event data hold them) is read first."""
+    """A date alone ("24. 11. 2026"). A datetime is first moved into the reader's time zone; a
+    string is taken as an ISO date (its first ten characters: SQLite rows and event data hold
+    dates so), and shown as it is when it is none."""
     if not value:
         return ""
     if isinstance(value, str):

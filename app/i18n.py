@@ -168,6 +168,13 @@ def lazy_gettext(message: str, **variables: object) -> LazyProxy:
 _ = gettext
 
 
+def msgid_translations(lazy: LazyProxy) -> set[str]:
+    """A lazy string's msgid and its translation in every language (to recognise a default text
+    that was stored in whichever language was current then)."""
+    message = lazy._args[0]  # LazyProxy(gettext, message): Babel keeps the arguments here
+    return {message} | {translations_for(code).gettext(message) for code in LANGUAGES}
+
+
 def install(env: jinja2.Environment) -> None:
     """Make `_()`, `gettext()`, `ngettext()`, `pgettext()`, `npgettext()` and `{% trans %}` work in
     `env`'s templates, in the locale of the request rendering them.

@@ -17,6 +17,7 @@ from app.formats import day, exact, number, percent, timeago
 from app.paths import resource_dir
 from app.tickets.status import PRIORITIES, STATUS_LABELS, Status
 from app.tickets.timeline import event_text
+from app.workspaces.service import public_text
 
 
 def isoformat(value: datetime | None) -> str:
@@ -153,7 +154,7 @@ def build_environment() -> Environment:
         when=when, event_text=event_text, field_error=field_error, post_header=post_header, edit_link=edit_link,
         avatar=avatar, post_avatar=post_avatar,
     )
-    env.globals.update(PRIORITIES=PRIORITIES)
+    env.globals.update(PRIORITIES=PRIORITIES, public_text=public_text)
     # The macro files, loaded once: `{{ forms.field(...) }}`, `{{ ui.pager(...) }}`,
     # `{{ timeline.thread(...) }}`. A `{% from ... import %}` in each page re-derives the
     # template's globals on every render (~17 µs an import, two or three a page).

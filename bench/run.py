@@ -174,6 +174,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--no-floor", action="store_true", help="skip the floor app")
     p.add_argument("--workdir", help="seed into this folder (kept) instead of a temporary one")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (database, logs)")
+    p.add_argument("--lang", default="en", help="the seeded workspace's language (pages and mails in it; default en)")
     p.add_argument("--summary", action="store_true", help="print medians of the saved runs and exit")
     p.add_argument("--profile", nargs="?", const="all", metavar="PHASES",
                    help="profile the server with py-spy during these phases only (comma-separated: "
@@ -246,7 +247,8 @@ def main(argv=None) -> None:
     try:
         log(f"Seeding {args.tickets} tickets into {work} ...")
         port = free_port()
-        seeded = seed(work / "site", args.tickets, port=port, python_bin=Path(sys.executable), log=log)
+        seeded = seed(work / "site", args.tickets, port=port, python_bin=Path(sys.executable), log=log,
+                      lang=args.lang)
         result["seed"] = seeded.to_dict()
         if {"list_filtered", "bulk"} & set(args.phases):  # deadlines and tags for the list filters
             result["seed"]["lists"] = list_phases.prepare(seeded)

@@ -89,7 +89,8 @@ def _cli(python_bin: Path, *args: str) -> str:
     return done.stdout
 
 
-def seed(root: Path, n_tickets: int, *, port: int, python_bin: Path, seed_value: int = 42, log=print) -> Seeded:
+def seed(root: Path, n_tickets: int, *, port: int, python_bin: Path, seed_value: int = 42, log=print,
+         lang: str = "en") -> Seeded:
     root.mkdir(parents=True, exist_ok=True)
     config = write_config(root, port)
     seconds: dict[str, float] = {}
@@ -101,6 +102,10 @@ def seed(root: Path, n_tickets: int, *, port: int, python_bin: Path, seed_value:
     )
     seconds["create_workspace"] = time.perf_counter() - t0
     key = re.search(r"/([0-9a-f]{32})\b", out).group(1)
+
+    if lang != "en":  # `--lang de`: translation and date formatting on every page measured
+        with sqlite3.connect(root / "data" / "helprealm.sqlite") as con:
+            con.execute("UPDATE workspace SET lang = ? WHERE key = ?", (lang, key))
 
     t0 = time.perf_counter()
     info = _bulk_insert(root / "data" / "helprealm.sqlite", key, n_tickets, seed_value)

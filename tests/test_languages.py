@@ -249,3 +249,22 @@ async def test_concurrent_requests_each_keep_their_own_language(person: Person):
     results = await asyncio.gather(*[czech() if i % 2 else ukrainian() for i in range(20)])
     assert results == ["uk" if i % 2 == 0 else "cs" for i in range(20)]
     assert i18n.current_locale() == "en" and str(formats.current_time_zone()) == "UTC"  # nothing leaked into the test
+
+
+async def test_the_public_page_default_texts_follow_the_workspace_language_until_an_admin_writes_their_own(
+        person: Person):
+    workspace, _ann = await factories.workspace()  # created in English: the English defaults are stored
+    workspace = await update_settings(workspace["id"], lang="de")
+    page = soup(await person.page(f"/{workspace['key']}"))
+    assert page.h1.get_text() == "Neues Ticket erstellen"
+    workspace = await update_settings(workspace["id"], form_title="Wie können wir helfen?", lang="fr")
+    assert soup(await person.page(f"/{workspace['key']}")).h1.get_text() == "Wie können wir helfen?"
+
+
+def test_a_reader_with_a_language_or_zone_we_do_not_have_gets_english_and_utc():
+    """A stored code from an older version or a hand edit must not break a mail (its ticket's
+    transaction would roll back)."""
+    moment = datetime(2026, 11, 24, 22, 5, tzinfo=UTC)
+    with formats.reading(formats.Reader("xx", "Not/AZone")):
+        assert i18n.current_locale() == "en"
+        assert formats.exact(moment) == "Nov 24, 2026, 10:05\u202fPM" and formats.number(12345) == "12,345"

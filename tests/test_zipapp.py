@@ -59,9 +59,10 @@ def test_pyz_holds_templates_static_and_entry_point(pyz):
 
 
 def test_pyz_loads_its_compiled_catalog(pyz, tmp_path):
-    """The app inside the pyz finds app/locale in its extracted package, not an English fallback."""
+    """The app inside the pyz finds app/locale in its extracted package, not an English fallback
+    (and carries its own time zone data)."""
     probe = (
-        "from app import i18n; from babel.support import Translations; "
+        "from app import i18n; from babel.support import Translations; import tzdata; "
         "i18n.set_locale('de'); "
         "print(isinstance(i18n.translations_for('en'), Translations), i18n.gettext('Log in'), i18n.LOCALE_DIR)"
     )

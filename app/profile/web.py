@@ -47,8 +47,8 @@ async def saved(request: Request, viewer: Viewer, section: str, notice: str, **c
 
 
 @get("/profile", name="agent.profile")
-async def profile_page(request: Request, viewer: Injected[Viewer], saved: Text = "") -> Template:
-    if saved == "language":  # back from save_language, in the new language
+async def profile_page(request: Request, viewer: Injected[Viewer], done: Text = "") -> Template:
+    if done == "language":  # back from save_language, in the new language
         return await show(request, viewer, "language", notice=_("Your language and time zone are saved."))
     return await show(request, viewer)
 
@@ -117,7 +117,7 @@ async def save_language(request: Request, viewer: Injected[Viewer], data: Form) 
     except ValidationFailed as exc:
         return await show(request, viewer, "language", 422, errors=exc.errors)
     # The whole page changes language: load it again rather than swap one card.
-    return redirect(request, request.app.route_reverse("agent.profile") + "?saved=language")
+    return redirect(request, request.app.route_reverse("agent.profile") + "?done=language")
 
 
 # 2 MB of image plus the multipart envelope; every other agent form stays under the app's small limit.

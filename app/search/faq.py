@@ -18,6 +18,7 @@ visitors cannot take more than one thread from the agents' ticket searches.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 from pathlib import Path
@@ -179,7 +180,10 @@ class FaqWriter:
     def enqueue(self, workspace_id: int) -> None:
         self._pending.add(workspace_id)
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._drain(), name="faq-index-writer")
+            # A fresh context: started inside some request, it must not keep that request's
+            # language and time zone (app/web/locale.py) for its whole life.
+            self._task = asyncio.get_running_loop().create_task(self._drain(), name="faq-index-writer",
+                                                                context=contextvars.Context())
 
     async def idle(self) -> None:
         while self._task is not None and not self._task.done():

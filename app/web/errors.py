@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.errors import DomainError, NotAuthenticated, RateLimited, ValidationFailed
 from app.i18n import _
+from app.web.locale import serve_in, visitor_language
 from app.web.render import is_htmx
 
 log = logging.getLogger("helprealm.web")
@@ -115,6 +116,7 @@ def app_handlers(api_prefixes: tuple[str, ...]) -> dict:
 
     def pick(kind: type) -> Callable[[Request, Exception], Response]:
         def handler(request: Request, exc: Exception) -> Response:
+            serve_in(visitor_language(request))  # no route, so no middleware or guard chose one
             chosen = apis if request.url.path.startswith(api_prefixes) else pages
             return chosen[kind](request, exc)
 

@@ -2,14 +2,18 @@
 and personal "Language"):
 
     customer pages (portal router)   the workspace's language and time zone   `workspace_locale_guard`
+    the HelpRealm API (issue 12)     the workspace's (/api/{workspace}/...)   `workspace_locale_guard`
     agent and admin pages            the agent's, else the workspace's        `agent_guard` (app/accounts/guards.py)
     login, signup, password reset    the visitor's choice (a cookie set by the switcher), else
                                      the best match of Accept-Language        `visitor_locale_guard`
 
 Guards, because they run in the request's own task before anything is translated (a dependency
-may be resolved in a task group of its own, where a context variable set would be lost). Every
-request starts in English and UTC and gives back what it set when it ends (`middleware`), so a
-test client that runs the app inside the test's task sees no leftovers.
+may be resolved in a task group of its own, where a context variable set would be lost). Before
+them, `middleware` starts every request in the visitor's language and UTC, so what is answered
+before any guard (a refused CSRF token, the login rate limit, an unknown path) speaks it too. It is
+not reset when the request ends: those error pages are rendered after the middleware returns, and
+each request runs in a task of its own (the server's; the test client's too), so nothing carries
+over to the next.
 """
 
 from __future__ import annotations
@@ -36,18 +40,19 @@ def serve_in(lang: str, time_zone: str = formats.DEFAULT_TIME_ZONE) -> None:
 
 
 def middleware(app: ASGIApp) -> ASGIApp:
-    async def locale_scope(scope: Scope, receive: Receive, send: Send) -> None:
-        with i18n.use_locale(i18n.DEFAULT_LOCALE), formats.use_time_zone(formats.DEFAULT_TIME_ZONE):
-            await app(scope, receive, send)
+    async def visitor_locale(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            serve_in(visitor_language(ASGIConnection(scope)))
+        await app(scope, receive, send)
 
-    return locale_scope
+    return visitor_locale
 
 
 async def workspace_locale_guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     """Customer pages speak the workspace's language. (The workspace row is cached; an unknown key
     is left to the handler's 404.)"""
-    key = connection.path_params.get("workspace_key")
-    if not key:
+    key = connection.path_params.get("workspace_key") or connection.path_params.get("workspace")
+    if not key or not isinstance(key, str):
         return
     try:
         workspace = await get_by_key(key)
@@ -68,8 +73,10 @@ async def visitor_locale_guard(connection: ASGIConnection, _handler: BaseRouteHa
 
 
 def _local_path(target: str | None) -> str:
-    """Only a path on this site: "/login", never "//evil.example" or "https://…"."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")) and len(target) < 500:
+    """Only a path on this site: "/login", never "//evil.example", "https://…", or anything with a
+    backslash or a control character that a browser might read as another host."""
+    if (target and target.startswith("/") and not target.startswith("//") and len(target) < 500
+            and target.isprintable() and "\\" not in target):
         return target
     return "/login"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import date
 
@@ -10,7 +11,7 @@ from app.accounts.tables import Agent, AgentGroup, GroupMember
 from app.cache import TTLCache
 from app.errors import NotFound
 from app.formats import zone
-from app.i18n import _, current_locale
+from app.i18n import _, current_locale, msgid_translations
 from app.i18n import lazy_gettext as _l
 from app.tickets.tables import TicketType
 from app.workspaces.tables import Workspace
@@ -19,6 +20,29 @@ from app.workspaces.tables import Workspace
 DEFAULT_GROUP = _l("1st level group")
 DEFAULT_GROUP_DESCRIPTION = _l("The primary group")
 DEFAULT_TICKET_TYPES = (_l("Service Request"), _l("Incident"), _l("Change"))
+
+# The public page's texts a workspace starts with. While it keeps one of them (in whichever
+# language it was written), customers read it in the workspace's current language: switching the
+# language in the settings must not leave the form in the old one. An admin's own text is shown as is.
+DEFAULT_TEXTS = {
+    "form_title": _l("Create new ticket"),
+    "welcome_message": _l("Welcome to our support service. Please fill out the form in order to contact us."),
+    "success_message": _l("Thank you! Your ticket has been created. We have sent you an e-mail with a link to it."),
+}
+
+
+def public_text(workspace: dict, field: str) -> str:
+    """`workspace[field]` (form_title, welcome_message, success_message) as customers read it now."""
+    value = workspace.get(field) or ""
+    if not value.strip() or value in _default_in_any_language(field):
+        return str(DEFAULT_TEXTS[field])
+    return value
+
+
+@functools.cache
+def _default_in_any_language(field: str) -> frozenset[str]:
+    return frozenset(msgid_translations(DEFAULT_TEXTS[field]))
+
 
 # Workspace rows by key and by id (every public request and every agent page reads one).
 _by_key: TTLCache[dict] = TTLCache("workspace by key")
@@ -34,10 +58,8 @@ async def create_workspace_rows(
     """
     workspace = Workspace(
         key=secrets.token_hex(16), name=company, created_at=clock.now(), lang=current_locale(),
-        # The public page's texts, in the language of whoever creates the workspace (data after that).
-        form_title=_("Create new ticket"),
-        welcome_message=_("Welcome to our support service. Please fill out the form in order to contact us."),
-        success_message=_("Thank you! Your ticket has been created. We have sent you an e-mail with a link to it."),
+        # The public page's default texts (shown in the workspace's language while unchanged: public_text).
+        **{field: str(text) for field, text in DEFAULT_TEXTS.items()},
     )
     await workspace.save()
     agent = Agent(

@@ -131,8 +131,10 @@ def _mb_text(size: int) -> str:
 
 
 def form_values(workspace: dict, ceiling: int) -> dict[str, Any]:
-    """The page's fields as stored; the size in MB as it applies (never above the installation's)."""
-    return {**workspace, "max_upload_mb": _mb_text(files.max_upload_bytes(workspace, ceiling))}
+    """The page's fields as stored (the public page's default texts in the current language); the
+    size in MB as it applies (never above the installation's)."""
+    texts = {field: service.public_text(workspace, field) for field in service.DEFAULT_TEXTS}
+    return {**workspace, **texts, "max_upload_mb": _mb_text(files.max_upload_bytes(workspace, ceiling))}
 
 
 async def save_section(viewer: Viewer, section: str, data: Mapping, *, ceiling: int) -> dict:

@@ -157,8 +157,8 @@ async def test_notify_language_and_time_zone_are_stored(person: Person):
     assert on.status_code == 200 and soup(on.text).select_one("input[name=notify_routed]").has_attr("checked")
     # A new language changes the whole page: HTMX is sent to load it again, with the notice.
     lang = await _post(person, "/profile/language", {"lang": "de", "time_zone": "Europe/Prague"})
-    assert lang.status_code == 200 and lang.headers["HX-Redirect"] == "/profile?saved=language"
-    page = soup(await person.page("/profile?saved=language"))
+    assert lang.status_code == 200 and lang.headers["HX-Redirect"] == "/profile?done=language"
+    page = soup(await person.page("/profile?done=language"))
     assert page.select_one("#profile-language select[name=lang] option[value=de]").has_attr("selected")
     zone = page.select_one("#profile-language select[name=time_zone] option[value='Europe/Prague']")
     assert zone.has_attr("selected")
