@@ -134,6 +134,7 @@ def cmd_reindex(args: argparse.Namespace) -> None:
 
 
 def cmd_create_workspace(args: argparse.Namespace) -> None:
+    from app import i18n
     from app.accounts.inputs import NewAccount
     from app.accounts.service import create_workspace
     from app.errors import DomainError, ValidationFailed
@@ -143,7 +144,9 @@ def cmd_create_workspace(args: argparse.Namespace) -> None:
     fields = {"company": args.company, "fullname": args.name, "email": args.email, "password": args.password}
 
     async def work():
-        return await create_workspace(NewAccount.from_form(fields, confirm_password=False))
+        # Its default group, ticket types and public page texts are written in this language.
+        with i18n.use_locale(args.lang):
+            return await create_workspace(NewAccount.from_form(fields, confirm_password=False))
 
     try:
         workspace, agent = asyncio.run(_with_database(settings, work))
@@ -187,6 +190,8 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from app import i18n
+
     parser = argparse.ArgumentParser(prog="helprealm", description="HelpRealm support ticket system")
     parser.add_argument("--version", action="version", version=f"helprealm {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -209,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True, help="the admin's full name")
     create.add_argument("--email", required=True)
     create.add_argument("--password", required=True)
+    create.add_argument("--lang", default=i18n.DEFAULT_LOCALE, choices=i18n.LANGUAGES,
+                        help="the workspace's language (default en)")
     token = command("api-token", cmd_api_token, "generate a workspace's API token and print it (revokes the old one)")
     token.add_argument("--workspace", required=True, help="the workspace key")
     token.add_argument("--enable", action="store_true", help="also switch the workspace's API access on")

@@ -15,7 +15,7 @@ import email_validator
 from email_validator import EmailNotValidError, validate_email
 
 from app.errors import BadRequest
-from app.i18n import _
+from app.i18n import _, ngettext
 
 # A self-hosted help desk often serves intranet addresses (user@host.local, user@corp.internal) and
 # its tests use reserved example domains; only names that can never receive mail stay refused.
@@ -81,9 +81,10 @@ class FieldErrors(dict):
             if min_len <= 1:
                 self[field] = _("%(label)s is required.", label=label)
             else:
-                self[field] = _("%(label)s needs at least %(min)d characters.", label=label, min=min_len)
+                self[field] = ngettext("%(label)s needs at least %(num)d character.",
+                                       "%(label)s needs at least %(num)d characters.", min_len, label=label)
         elif len(value) > max_len:
-            self[field] = _("%(label)s may have at most %(max)d characters.", label=label, max=max_len)
+            self[field] = too_long(label, max_len)
         return value
 
     def email(self, data: Mapping, field: str = "email", label: str | None = None) -> str:
@@ -110,3 +111,9 @@ class FieldErrors(dict):
         if allowed is not None and value not in allowed:
             self[field] = _("This choice is not available: %(label)s.", label=label)
         return value
+
+
+def too_long(label: str, max_len: int) -> str:
+    """"Subject may have at most 200 characters.", with the plural form the number takes."""
+    return ngettext("%(label)s may have at most %(num)d character.", "%(label)s may have at most %(num)d characters.",
+                    max_len, label=label)

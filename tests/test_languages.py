@@ -32,25 +32,26 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b")
 
 # One string a reader sees on each kind of page, as the language's translator wrote it: the
-# public form's "Subject" label, the ticket page's "Post" button, the agent sidebar's "My tickets"
-# and the start of the new-ticket mail's subject. Written out, not read from the catalogs, so a
-# catalog that stops loading (or loads the wrong language) fails here.
+# public form's "Subject" label, the ticket page's "Post" button, the agent sidebar's "My tickets",
+# the start of the new-ticket mail's subject and the heading of the admin's agent list. Written
+# out, not read from the catalogs, so a catalog that stops loading (or loads the wrong language)
+# fails here.
 KNOWN = {
-    "cs": ("Předmět", "Odeslat", "Moje tikety", "Váš požadavek:"),
-    "da": ("Emne", "Send", "Mine sager", "Din henvendelse:"),
-    "de": ("Betreff", "Senden", "Meine Tickets", "Ihre Anfrage:"),
-    "el": ("Θέμα", "Αποστολή", "Τα αιτήματά μου", "Το αίτημά σας:"),
-    "en": ("Subject", "Post", "My tickets", "Your request:"),
-    "es": ("Asunto", "Enviar", "Mis tickets", "Su solicitud:"),
-    "fr": ("Objet", "Publier", "Mes tickets", "Votre demande\xa0:"),
-    "hi": ("विषय", "भेजें", "मेरे टिकट", "आपका अनुरोध:"),
-    "it": ("Oggetto", "Pubblica", "I miei ticket", "La tua richiesta:"),
-    "nl": ("Onderwerp", "Versturen", "Mijn tickets", "Je aanvraag:"),
-    "pl": ("Temat", "Wyślij", "Moje zgłoszenia", "Państwa zgłoszenie:"),
-    "pt": ("Assunto", "Enviar", "Meus tickets", "Sua solicitação:"),
-    "ru": ("Тема", "Отправить", "Мои заявки", "Ваша заявка:"),
-    "uk": ("Тема", "Надіслати", "Мої заявки", "Ваша заявка:"),
-    "zh": ("主题", "发送", "我的工单", "您的请求："),
+    "cs": ("Předmět", "Odeslat", "Moje tikety", "Váš požadavek:", "Agenti"),
+    "da": ("Emne", "Send", "Mine sager", "Din henvendelse:", "Agenter"),
+    "de": ("Betreff", "Senden", "Meine Tickets", "Ihre Anfrage:", "Agenten"),
+    "el": ("Θέμα", "Αποστολή", "Τα αιτήματά μου", "Το αίτημά σας:", "Εκπρόσωποι"),
+    "en": ("Subject", "Post", "My tickets", "Your request:", "Agents"),
+    "es": ("Asunto", "Enviar", "Mis tickets", "Su solicitud:", "Agentes"),
+    "fr": ("Objet", "Publier", "Mes tickets", "Votre demande\xa0:", "Agents"),
+    "hi": ("विषय", "भेजें", "मेरे टिकट", "आपका अनुरोध:", "एजेंट"),
+    "it": ("Oggetto", "Pubblica", "I miei ticket", "La tua richiesta:", "Agenti"),
+    "nl": ("Onderwerp", "Versturen", "Mijn tickets", "Je aanvraag:", "Agents"),
+    "pl": ("Temat", "Wyślij", "Moje zgłoszenia", "Państwa zgłoszenie:", "Agenci"),
+    "pt": ("Assunto", "Enviar", "Meus tickets", "Sua solicitação:", "Agentes"),
+    "ru": ("Тема", "Отправить", "Мои заявки", "Ваша заявка:", "Агенты"),
+    "uk": ("Тема", "Надіслати", "Мої заявки", "Ваша заявка:", "Агенти"),
+    "zh": ("主题", "发送", "我的工单", "您的请求：", "客服"),
 }
 
 
@@ -155,11 +156,11 @@ def _lang(html: str) -> str:
 
 @pytest.mark.parametrize("code", i18n.LANGUAGES)
 async def test_customers_and_agents_read_the_workspace_language(person: Person, code):
-    """The public page, the ticket page, the agent's ticket list and the customer's mail, each in
-    the workspace's language (the agent has not chosen their own)."""
+    """The public page, the ticket page, the customer's mail, the agent's ticket list and the
+    admin's agent list, each in the workspace's language (the agent has not chosen their own)."""
     workspace, _ann = await factories.workspace()
     workspace = await update_settings(workspace["id"], lang=code)
-    subject_label, post_button, my_tickets, mail_subject = KNOWN[code]
+    subject_label, post_button, my_tickets, mail_subject, agents = KNOWN[code]
 
     public = await person.page(f"/{workspace['key']}")
     assert _lang(public) == code
@@ -176,6 +177,8 @@ async def test_customers_and_agents_read_the_workspace_language(person: Person, 
     tickets_page = soup(await person.page("/tickets"))
     assert tickets_page.html["lang"] == code
     assert tickets_page.select_one("nav.sidebar a[data-view=mine]").get_text(strip=True) == my_tickets
+    agent_list = soup(await person.page("/admin/agents"))
+    assert agent_list.html["lang"] == code and agent_list.h1.get_text(strip=True) == agents
 
 
 async def test_an_agent_reads_their_own_language_while_customers_keep_the_workspace_one(person: Person):
@@ -268,3 +271,14 @@ def test_a_reader_with_a_language_or_zone_we_do_not_have_gets_english_and_utc():
     with formats.reading(formats.Reader("xx", "Not/AZone")):
         assert i18n.current_locale() == "en"
         assert formats.exact(moment) == "Nov 24, 2026, 10:05\u202fPM" and formats.number(12345) == "12,345"
+
+
+def test_length_messages_inflect_the_noun_after_the_number():
+    from app.validation import FieldErrors
+
+    with i18n.use_locale("pl"):
+        errors = FieldErrors()
+        errors.line({"subject": "ab"}, "subject", "Temat", min_len=3, max_len=10)
+        errors.line({"name": "x" * 30}, "name", "Nazwa", min_len=1, max_len=22)
+        assert errors["subject"] == "Pole „Temat” musi mieć co najmniej 3 znaki."
+        assert errors["name"] == "Pole „Nazwa” może mieć maksymalnie 22 znaki."

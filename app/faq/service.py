@@ -18,7 +18,7 @@ from app.faq.tables import FaqEntry
 from app.i18n import _
 from app.search import events
 from app.tickets.queries import Page
-from app.validation import has_line_break
+from app.validation import has_line_break, too_long
 from app.web import paging
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def check_fields(question: str, answer: str) -> tuple[str, str]:
     if not answer:
         errors["answer"] = _("%(label)s is required.", label=_("Answer"))
     elif len(answer) > ANSWER_MAX:
-        errors["answer"] = _("%(label)s may have at most %(max)d characters.", label=_("Answer"), max=ANSWER_MAX)
+        errors["answer"] = too_long(_("Answer"), ANSWER_MAX)
     if errors:
         raise ValidationFailed(errors)
     return question, answer

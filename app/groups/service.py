@@ -22,7 +22,7 @@ from app.tickets.queries import forget_groups
 from app.tickets.refs import TicketById
 from app.tickets.service.unit import SYSTEM, change
 from app.tickets.tables import Ticket
-from app.validation import has_line_break
+from app.validation import has_line_break, too_long
 
 if TYPE_CHECKING:
     from app.accounts.viewer import Viewer
@@ -42,8 +42,7 @@ def check_fields(name: str, description: str) -> tuple[str, str]:
         errors["name"] = _("A name is one line of at most %(max)d characters.", max=NAME_MAX)
     description = description.replace("\r\n", "\n").strip()
     if len(description) > DESCRIPTION_MAX:
-        errors["description"] = _("%(label)s may have at most %(max)d characters.", label=_("Description"),
-                                  max=DESCRIPTION_MAX)
+        errors["description"] = too_long(_("Description"), DESCRIPTION_MAX)
     if errors:
         raise ValidationFailed(errors)
     return name, description

@@ -24,7 +24,7 @@ ASSIGNED_TO_ME = {"de": "Mir zugewiesen", "el": "Ανατεθειμένα σε �
 def _workspace(installation: Installation) -> str:
     made = subprocess.run(
         [str(HELPREALM), "create-workspace", "--config", str(installation.config), "--company", "Sprachschule",
-         "--name", "Lena Lang", "--email", EMAIL, "--password", PASSWORD],
+         "--name", "Lena Lang", "--email", EMAIL, "--password", PASSWORD, "--lang", "el"],
         capture_output=True, text=True, timeout=60, cwd=installation.config.parent)
     assert made.returncode == 0, made.stdout + made.stderr
     return re.search(r"/([0-9a-f]{32})\b", made.stdout).group(1)
@@ -79,6 +79,10 @@ def test_an_agent_switches_to_german_and_the_main_pages_hold_in_four_scripts(bro
     base = installation.base_url
     key = _workspace(installation)
     ticket_hash = _customer_ticket(installation, key)
+    with sqlite3.connect(installation.db_path) as db:  # `create-workspace --lang el`: Greek from the start
+        assert db.execute("SELECT lang FROM workspace WHERE key = ?", (key,)).fetchone() == ("el",)
+        assert ("Αίτημα υπηρεσίας",) in db.execute(
+            "SELECT t.name FROM ticket_type t JOIN workspace w ON w.id = t.workspace WHERE w.key = ?", (key,))
     context = _context(browser)
     try:
         watched = _watch(context.new_page())
@@ -88,7 +92,7 @@ def test_an_agent_switches_to_german_and_the_main_pages_hold_in_four_scripts(bro
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in", exact=True).click()
         expect(page).to_have_url(f"{base}/dashboard")
-        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.locator("html")).to_have_attribute("lang", "el")  # the workspace's, until Lena picks one
 
         # The journey: German and Berlin time from the profile; the dashboard follows.
         _choose_language(page, base, "de", "Europe/Berlin")
