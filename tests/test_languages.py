@@ -14,12 +14,15 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from app import formats, i18n
-from app.accounts.tables import Agent
+from app.accounts.tables import Agent, AgentGroup
 from app.mail.tables import OutboxMail
 from app.tickets import service as tickets
 from app.tickets.inputs import FieldChanges
+from app.tickets.queries import ticket_types
 from app.tickets.status import Status
+from app.tickets.tables import TicketType
 from app.workspaces.service import update_settings
+from app.workspaces.settings import save_section
 from app.workspaces.tables import Workspace
 from tests import factories
 from tests.helpers import Person, soup
@@ -30,6 +33,7 @@ LOCALE_DIR = ROOT / "app" / "locale"
 TRANSLATED = [code for code in i18n.LANGUAGES if code != i18n.DEFAULT_LOCALE]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b")
+MB = 1024 * 1024
 
 # One string a reader sees on each kind of page, as the language's translator wrote it: the
 # public form's "Subject" label, the ticket page's "Post" button, the agent sidebar's "My tickets",
@@ -282,3 +286,19 @@ def test_length_messages_inflect_the_noun_after_the_number():
         errors.line({"name": "x" * 30}, "name", "Nazwa", min_len=1, max_len=22)
         assert errors["subject"] == "Pole „Temat” musi mieć co najmniej 3 znaki."
         assert errors["name"] == "Pole „Nazwa” może mieć maksymalnie 22 znaki."
+
+
+async def test_switching_the_workspace_language_renames_the_default_types_and_group_but_not_own_names(
+        person: Person):
+    workspace, ann = await factories.workspace()  # English defaults
+    await TicketType.update({TicketType.name: "Printers"}).where(TicketType.name == "Change")
+    viewer = await factories.viewer(ann)
+    general = {"name": "Acme", "lang": "de", "time_zone": "Europe/Berlin"}
+    await save_section(viewer, "general", general, ceiling=MB)
+    assert sorted(t["name"] for t in await ticket_types(workspace["id"])) == ["Printers", "Serviceanfrage", "Störung"]
+    page = soup(await person.page(f"/{workspace['key']}"))
+    assert sorted(o.get_text() for o in page.select("select[name=type] option")) == [
+        "Printers", "Serviceanfrage", "Störung"]
+    await save_section(viewer, "general", {**general, "lang": "cs"}, ceiling=MB)
+    group = await AgentGroup.select(AgentGroup.name).first()
+    assert group["name"] == i18n.translations_for("cs").gettext("1st level group") != "1st level group"

@@ -7,12 +7,14 @@ import secrets
 from datetime import date
 
 from app import clock, db
+from app.accounts.queries import forget_agents
 from app.accounts.tables import Agent, AgentGroup, GroupMember
 from app.cache import TTLCache
 from app.errors import NotFound
 from app.formats import zone
-from app.i18n import _, current_locale, msgid_translations
+from app.i18n import _, current_locale, msgid_translations, use_locale
 from app.i18n import lazy_gettext as _l
+from app.tickets.queries import forget_groups, forget_ticket_types
 from app.tickets.tables import TicketType
 from app.workspaces.tables import Workspace
 
@@ -42,6 +44,24 @@ def public_text(workspace: dict, field: str) -> str:
 @functools.cache
 def _default_in_any_language(field: str) -> frozenset[str]:
     return frozenset(msgid_translations(DEFAULT_TEXTS[field]))
+
+
+async def rename_default_names(workspace_id: int, lang: str) -> None:
+    """The workspace's language changed: the ticket types and the default group that still carry a
+    name it started with (in any language) take that name in `lang`, so the public form's type
+    select and the agents' lists speak it too. Names an admin chose stay. Inside the caller's write
+    transaction; the cached lists are dropped when it commits."""
+    with use_locale(lang):
+        for default in DEFAULT_TICKET_TYPES:
+            await TicketType.update({TicketType.name: str(default)}).where(
+                TicketType.workspace == workspace_id, TicketType.name.is_in(sorted(msgid_translations(default))))
+        await AgentGroup.update({AgentGroup.name: str(DEFAULT_GROUP)}).where(
+            AgentGroup.workspace == workspace_id, AgentGroup.name.is_in(sorted(msgid_translations(DEFAULT_GROUP))))
+        await AgentGroup.update({AgentGroup.description: str(DEFAULT_GROUP_DESCRIPTION)}).where(
+            AgentGroup.workspace == workspace_id,
+            AgentGroup.description.is_in(sorted(msgid_translations(DEFAULT_GROUP_DESCRIPTION))))
+    db.on_commit(lambda: (forget_ticket_types(workspace_id), forget_groups(workspace_id),
+                          forget_agents(workspace_id)))
 
 
 # Workspace rows by key and by id (every public request and every agent page reads one).

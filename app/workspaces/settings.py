@@ -153,6 +153,8 @@ async def save_section(viewer: Viewer, section: str, data: Mapping, *, ceiling: 
         if not changed:
             return current
         row = await service.update_settings(viewer.workspace_id, **changed)
+        if "lang" in changed:
+            await service.rename_default_names(viewer.workspace_id, changed["lang"])
         await record(viewer.workspace_id, viewer, "settings.changed", subject=section,
                      before={name: before[name] for name in changed}, after=changed)
     return row
