@@ -43,6 +43,7 @@ from app.jobs.runner import JobRunner
 from app.links import Links, RoutePaths
 from app.live import events as live_events
 from app.live.streams import Live
+from app.mail import thread_ids
 from app.mail import vault as mail_vault
 from app.mail.outbox import OutboxSender
 from app.migrate import migrate
@@ -153,6 +154,7 @@ def create_app(settings: Settings) -> Litestar:
     db.configure(settings.db_path, read_connections=settings.storage.read_connections)
     secret = installation_secret(settings)
     mail_vault.configure(secret)  # workspaces' stored mail passwords (app/mail/vault.py)
+    thread_ids.configure(secret)  # our signed Message-IDs (app/mail/thread_ids.py)
     twofactor.configure(secret)  # agents' TOTP secrets and recovery codes (app/accounts/twofactor.py)
     https = settings.server.base_url.startswith("https://")
     sessions = session_config(secure=https)

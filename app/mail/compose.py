@@ -33,11 +33,6 @@ def new_message_id(domain: str, purpose: str) -> str:
     return f"<{secrets.token_hex(12)}.{purpose.replace('_', '-')}@{domain}>"
 
 
-def thread_id(ticket_hash: str, domain: str) -> str:
-    """The id every mail about one ticket refers to, so mail clients thread them together."""
-    return f"<ticket.{ticket_hash}@{domain}>"
-
-
 def single_line(value: str) -> str:
     """`value` fit for a header: each run of line breaks and control characters becomes one space
     (so "a\\r\\nb" reads "a b"), and the ends are trimmed."""

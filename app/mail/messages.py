@@ -16,7 +16,7 @@ from app.accounts.tables import full_name
 from app.formats import Reader, agent_reader, reading, workspace_reader
 from app.i18n import _
 from app.i18n import lazy_gettext as _l
-from app.mail.compose import thread_id
+from app.mail import thread_ids
 from app.mail.outbox import enqueue
 from app.templating import environment
 from app.tickets.status import Status
@@ -39,7 +39,7 @@ async def _to_customer(template: str, *, workspace: dict, ticket: dict, subject:
     site = links.current()
     permalink = site.permalink(workspace["key"], ticket["hash"])
     text, html = _render(template, workspace=workspace, ticket=ticket, permalink=permalink, **context)
-    ref = thread_id(ticket["hash"], site.domain)
+    ref = thread_ids.thread_id(ticket["hash"], site.domain)
     await enqueue(
         to=ticket["customer_email"],
         subject=subject,
@@ -50,6 +50,7 @@ async def _to_customer(template: str, *, workspace: dict, ticket: dict, subject:
         workspace_id=workspace["id"],
         ticket_id=ticket["id"],
         headers={"References": ref, "In-Reply-To": ref},
+        message_id=thread_ids.message_id(ticket["hash"], site.domain),
     )
 
 

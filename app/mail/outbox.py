@@ -62,8 +62,10 @@ async def enqueue(
     workspace_id: int | None = None,
     ticket_id: int | None = None,
     headers: dict | None = None,
+    message_id: str | None = None,
 ) -> dict:
-    """Add a mail to the outbox. Call inside the caller's write transaction."""
+    """Add a mail to the outbox. Call inside the caller's write transaction. `message_id`: one of
+    ours made by the caller (a ticket's mails: app/mail/thread_ids.py), else a random one."""
     now = clock.now()
     row = OutboxMail(
         workspace=workspace_id,
@@ -73,7 +75,7 @@ async def enqueue(
         subject=subject[:300],
         body_text=text,
         body_html=html,
-        message_id=new_message_id(domain, purpose),
+        message_id=message_id or new_message_id(domain, purpose),
         headers=headers or {},
         status=PENDING,
         attempts=0,

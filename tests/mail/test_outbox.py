@@ -9,7 +9,7 @@ import pytest
 
 from app.config import MailSettings
 from app.db import write
-from app.mail import messages
+from app.mail import messages, thread_ids
 from app.mail.outbox import OutboxSender, enqueue, retry_delay
 from app.mail.tables import MailAttempt, OutboxMail
 from tests.helpers import free_port
@@ -43,7 +43,10 @@ async def test_mail_goes_out_with_our_headers_and_both_parts(database, smtp_serv
     assert message["Subject"] == f"Re: Printer <on> fire [ID:{'a' * 32}]"
     assert message["Message-ID"] == row["message_id"] and row["message_id"].endswith("@helprealm.test>")
     assert message["Auto-Submitted"] == "auto-generated"
-    assert message["References"] == f"<ticket.{'a' * 32}@helprealm.test>"
+    # Our signed ids: the thread's in References, one naming the ticket as the Message-ID.
+    assert thread_ids.tickets_referenced(message["In-Reply-To"], message["References"]) == ["a" * 32]
+    assert thread_ids.tickets_referenced(message["Message-ID"], None) == ["a" * 32]
+    assert message["References"].strip() == thread_ids.thread_id("a" * 32, "helprealm.test") != message["Message-ID"]
     assert message["Date"]
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
