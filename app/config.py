@@ -45,6 +45,12 @@ class MailSettings:
     send_interval_seconds: float = 2.0
     max_attempts: int = 8
     allow_private_hosts: bool = False
+    # Mail in (issue 11): a larger message is quarantined unparsed; the authserv-ids of receiving
+    # servers whose Authentication-Results we believe (an agent's reply by mail needs their DKIM or
+    # DMARC pass); more messages than this from one sender in a minute are a loop and quarantined.
+    inbound_max_bytes: int = 25 * 1024 * 1024
+    trusted_authserv_ids: tuple[str, ...] = ()
+    loop_messages_per_minute: int = 20
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ and the search index; the HTML itself is returned raw, sanitising (nh3) is the v
 from __future__ import annotations
 
 import codecs
+import hashlib
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -333,3 +334,12 @@ def html_to_text(html: str) -> str:
         pass
     lines = [line.strip() for line in "".join(extractor.chunks).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def dedup_key(message: ParsedMessage, raw: bytes) -> str:
+    """What makes two deliveries the same message (issue 11 §4: one mail sent to two of our
+    addresses, or fetched twice, has one effect per workspace): its Message-ID, else a hash of the
+    raw bytes."""
+    if message.message_id:
+        return "id:" + message.message_id.strip().lower()[:300]
+    return "sha256:" + hashlib.sha256(raw).hexdigest()

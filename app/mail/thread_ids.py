@@ -63,6 +63,11 @@ def tickets_referenced(in_reply_to: str | None, references: str | None) -> list[
     return found
 
 
+def tickets_in_ids(in_reply_to: str | None, references: list[str]) -> list[str]:
+    """The same for ids without angle brackets, as app/mail/parse.py's ParsedMessage holds them."""
+    return tickets_referenced(f"<{in_reply_to}>" if in_reply_to else None, " ".join(f"<{i}>" for i in references))
+
+
 def ticket_in_subject(subject: str | None) -> str | None:
     """The hash of the last `[ID:<hash>]` in the subject (a reply prefixes, so the newest is
     last), or None. Unsigned: the caller checks the sender before posting anything."""

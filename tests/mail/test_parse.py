@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.mail import parse
-from app.mail.parse import ParsedMessage, UnparseableMessage, html_to_text, parse_message
+from app.mail.parse import ParsedMessage, UnparseableMessage, dedup_key, html_to_text, parse_message
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
 CORPUS = ["all-special-chars", "blank-body-with-attachment", "forwarded-message", "pgp", "quoted_printable",
@@ -195,3 +195,12 @@ def test_garbage_bytes_give_a_message_or_unparseable_and_nothing_else():
         except UnparseableMessage:
             pass
     assert parsed >= 100  # every blob behind a header line is read as a (strange) message
+
+
+def test_one_message_delivered_twice_has_one_key_and_one_without_an_id_is_keyed_by_its_bytes():
+    raw = b"From: a@b.test\r\nSubject: Hi\r\nMessage-ID: <ABC@Mail.Example>\r\n\r\nHello\r\n"
+    assert dedup_key(parse_message(raw), raw) == dedup_key(parse_message(raw + b"\r\n"), raw + b"\r\n") == \
+        "id:abc@mail.example"
+    bare = b"From: a@b.test\r\nSubject: Hi\r\n\r\nHello\r\n"
+    assert dedup_key(parse_message(bare), bare).startswith("sha256:")
+    assert dedup_key(parse_message(bare), bare) != dedup_key(parse_message(bare + b"!"), bare + b"!")

@@ -59,3 +59,10 @@ def test_every_mail_gets_its_own_message_id_in_the_ticket_thread():
 ])
 def test_the_subject_token(subject, expected):
     assert thread_ids.ticket_in_subject(subject) == expected
+
+
+def test_ids_as_the_parser_gives_them_without_angle_brackets():
+    ours = thread_ids.message_id(HASH, "help.example").strip("<>")
+    thread = thread_ids.thread_id(OTHER, "help.example").strip("<>")
+    assert thread_ids.tickets_in_ids(ours, ["x@gmail.example", thread]) == [HASH, OTHER]
+    assert thread_ids.tickets_in_ids(None, []) == []
