@@ -1,4 +1,4 @@
-"""The `helprealm` command: serve, migrate, reindex, create-workspace, export, --version."""
+"""The `helprealm` command: serve, migrate, reindex, create-workspace, api-token, mail-token, export, --version."""
 
 from __future__ import annotations
 
@@ -182,6 +182,24 @@ def cmd_api_token(args: argparse.Namespace) -> None:
         print("helprealm: API access is off for this workspace (--enable, or Settings > API)", file=sys.stderr)
 
 
+def cmd_mail_token(args: argparse.Namespace) -> None:
+    from app.errors import NotFound
+    from app.mail import gateway
+    from app.workspaces.service import get_by_key
+
+    settings = _settings(args)
+
+    async def work():
+        workspace = await get_by_key(args.workspace)
+        return await gateway.generate_token(workspace["id"], None)
+
+    try:
+        token = asyncio.run(_with_database(settings, work))
+    except NotFound:
+        sys.exit(f"helprealm: no workspace with the key {args.workspace!r}")
+    print(token)  # alone on stdout, for the MTA's configuration; the previous token no longer works
+
+
 def cmd_export(args: argparse.Namespace) -> None:
     from app.exports.cli import run_export
 
@@ -219,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     token = command("api-token", cmd_api_token, "generate a workspace's API token and print it (revokes the old one)")
     token.add_argument("--workspace", required=True, help="the workspace key")
     token.add_argument("--enable", action="store_true", help="also switch the workspace's API access on")
+    mail_token = command("mail-token", cmd_mail_token,
+                         "generate a workspace's mail gateway token and print it (revokes the old one)")
+    mail_token.add_argument("--workspace", required=True, help="the workspace key")
     export = command("export", cmd_export, "export a workspace's tickets created in a date range")
     export.add_argument("--workspace", required=True, help="the workspace key")
     export.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD (UTC)")

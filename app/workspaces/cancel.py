@@ -76,6 +76,7 @@ PLAN: tuple[Part, ...] = (
     Part("agent"),
     Part("workspace_mail"),
     Part("workspace_api"),
+    Part("mail_gateway"),
     Part("background_image", files="backgrounds"),  # the files: the workspace's whole folder
     Part("workspace", "id = {}"),
 )
@@ -106,6 +107,7 @@ async def cancel_workspace(viewer: Viewer, company: str, *, captcha_errors: dict
         await Workspace.raw("UPDATE agent SET session_version = session_version + 1 WHERE workspace = {}", ws)
         await Workspace.raw("DELETE FROM outbox_mail WHERE workspace = {} AND status IN ('pending', 'failed')", ws)
         await Workspace.raw("DELETE FROM workspace_api WHERE workspace = {}", ws)
+        await Workspace.raw("DELETE FROM mail_gateway WHERE workspace = {}", ws)  # no mail in from now on
         # A queued export would write a file for nobody (the export runner claims queued jobs).
         await Workspace.raw("UPDATE export_job SET status = 'failed', error = 'Workspace cancelled' "
                             "WHERE workspace = {} AND status = 'queued'", ws)

@@ -30,6 +30,7 @@ from app.faq.tables import FaqDeflection, FaqEntry
 from app.groups import service as groups
 from app.jobs.runner import JobRunner
 from app.jobs.tables import BackgroundJob
+from app.mail import gateway as mail_gateway
 from app.mail.tables import MailAttempt, OutboxMail
 from app.mail.workspace_mail import MailInput
 from app.mail.workspace_mail import save as save_mail
@@ -149,6 +150,7 @@ async def fill(workspace: dict, admin: dict, settings, storage: Storage, word: s
     await save_mail(ann, MailInput.from_form({"smtp_host": "smtp.example.com", "address": f"help@{word}.test"}))
     await api_access.generate_token(workspace["id"], ann)
     await api_access.set_access(workspace["id"], ann, True)
+    await mail_gateway.generate_token(workspace["id"], ann)
     await accounts.request_password_reset(f"bea@{word}.test")  # a reset link (account_token)
     await avatars.save(ann, _png())  # agent_avatar
     await _store_recovery_codes(admin["id"])  # recovery_code

@@ -1,0 +1,68 @@
+"""The workspace's mail gateway token (issue 11): what `POST /api/{workspace}/mail/inbound` (the
+pipe, `helprealm mailgate`) and the Trivial Tickets gateway API will require as a Bearer token.
+
+Its own secret, apart from the HelpRealm API token (app/workspaces/api_access.py, whose pattern it
+follows): switching API access off must not stop a workspace's mail, and a leaked API token must
+not let anyone post mail into tickets. 32 random bytes, shown once, stored as SHA-256 (a slow hash
+buys nothing for a high-entropy secret and every piped message checks it); a new token revokes
+the old one at once; compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from piccolo.columns import Integer, Timestamptz, Varchar
+from piccolo.table import Table
+
+from app import clock
+from app.audit.service import record
+from app.db import ENGINE, write
+
+TOKEN_BYTES = 32
+TOKEN_MAX = 200  # a longer "token" is refused before hashing
+
+
+class MailGateway(Table, db=ENGINE, tablename="mail_gateway"):
+    """One row per workspace that generated a mail gateway token (migration m0018)."""
+
+    workspace = Integer()
+    token_hash = Varchar(length=64, default="")
+    token_hint = Varchar(length=8, default="")  # the token's first characters, to tell tokens apart
+    generated_at = Timestamptz(null=True, default=None)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def state(workspace_id: int) -> dict:
+    row = await MailGateway.select().where(MailGateway.workspace == workspace_id).first()
+    return row or {"workspace": workspace_id, "token_hash": "", "token_hint": "", "generated_at": None}
+
+
+async def generate_token(workspace_id: int, actor) -> str:
+    """A new token (returned once, never stored in clear); the previous one stops working."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    values = {"token_hash": _digest(token), "token_hint": token[:6], "generated_at": clock.now()}
+    async with write():
+        before = await state(workspace_id)
+        if before.get("id"):
+            await MailGateway.update({getattr(MailGateway, k): v for k, v in values.items()}).where(
+                MailGateway.id == before["id"])
+        else:
+            await MailGateway(workspace=workspace_id, **values).save()
+        await record(workspace_id, actor, "mail_token.generated", subject="mail",
+                     before={"token": before["token_hint"] and before["token_hint"] + "…"},
+                     after={"token": token[:6] + "…"})
+    return token
+
+
+async def verify_mail_token(workspace_id: int, token: str) -> bool:
+    """True when `token` is the workspace's current mail gateway token."""
+    if not isinstance(token, str) or not token or len(token) > TOKEN_MAX:
+        return False
+    row = await state(workspace_id)
+    return bool(row["token_hash"]) and hmac.compare_digest(row["token_hash"], _digest(token))
