@@ -10,18 +10,16 @@ the old one at once; compared in constant time.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 
 from piccolo.columns import Integer, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app import clock
+from app.accounts.tokens import new_token, token_hash
 from app.audit.service import record
 from app.db import ENGINE, write
 
-TOKEN_BYTES = 32
 TOKEN_MAX = 200  # a longer "token" is refused before hashing
 
 
@@ -34,10 +32,6 @@ class MailGateway(Table, db=ENGINE, tablename="mail_gateway"):
     generated_at = Timestamptz(null=True, default=None)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 async def state(workspace_id: int) -> dict:
     row = await MailGateway.select().where(MailGateway.workspace == workspace_id).first()
     return row or {"workspace": workspace_id, "token_hash": "", "token_hint": "", "generated_at": None}
@@ -45,8 +39,8 @@ async def state(workspace_id: int) -> dict:
 
 async def generate_token(workspace_id: int, actor) -> str:
     """A new token (returned once, never stored in clear); the previous one stops working."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    values = {"token_hash": _digest(token), "token_hint": token[:6], "generated_at": clock.now()}
+    token, digest = new_token()  # 32 random bytes and their SHA-256, as for every token of ours
+    values = {"token_hash": digest, "token_hint": token[:6], "generated_at": clock.now()}
     async with write():
         before = await state(workspace_id)
         if before.get("id"):
@@ -65,4 +59,4 @@ async def verify_mail_token(workspace_id: int, token: str) -> bool:
     if not isinstance(token, str) or not token or len(token) > TOKEN_MAX:
         return False
     row = await state(workspace_id)
-    return bool(row["token_hash"]) and hmac.compare_digest(row["token_hash"], _digest(token))
+    return bool(row["token_hash"]) and hmac.compare_digest(row["token_hash"], token_hash(token))
