@@ -90,6 +90,10 @@ class Settings:
         return self.data_path / "attachments"
 
     @property
+    def quarantine_path(self) -> Path:  # raw inbound messages held for a superadmin (app/mail/quarantine.py)
+        return self.data_path / "quarantine"
+
+    @property
     def backgrounds_path(self) -> Path:  # the customer pages' background images, a folder per workspace
         return self.data_path / "backgrounds"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 
-from piccolo.columns import Integer, Timestamptz, Varchar
+from piccolo.columns import Boolean, Integer, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app import clock
@@ -30,11 +30,14 @@ class MailGateway(Table, db=ENGINE, tablename="mail_gateway"):
     token_hash = Varchar(length=64, default="")
     token_hint = Varchar(length=8, default="")  # the token's first characters, to tell tokens apart
     generated_at = Timestamptz(null=True, default=None)
+    # Outgoing mail leaves through the gateway (fetchMails/verifyMail) instead of SMTP (m0019).
+    deliver_outgoing = Boolean(default=False)
 
 
 async def state(workspace_id: int) -> dict:
     row = await MailGateway.select().where(MailGateway.workspace == workspace_id).first()
-    return row or {"workspace": workspace_id, "token_hash": "", "token_hint": "", "generated_at": None}
+    return row or {"workspace": workspace_id, "token_hash": "", "token_hint": "", "generated_at": None,
+                  "deliver_outgoing": False}
 
 
 async def generate_token(workspace_id: int, actor) -> str:

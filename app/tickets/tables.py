@@ -89,3 +89,14 @@ class Attachment(Table, db=ENGINE, tablename="attachment"):
     uploaded_by = Varchar(length=10)  # "customer" or "agent"
     visible_to_customer = Boolean(default=True)
     created_at = Timestamptz()
+
+
+class TicketParticipant(Table, db=ENGINE, tablename="ticket_participant"):
+    """Someone CC'd on the customer's mail (migration m0019): gets the agents' replies and may
+    reply by mail like the customer."""
+
+    workspace = ForeignKey(Workspace, index=True)
+    ticket = ForeignKey(Ticket)
+    email = Varchar(length=254)  # lowercased
+    name = Varchar(length=200, default="")
+    created_at = Timestamptz()

@@ -47,7 +47,8 @@ async def cancel_workspace(request: Request, viewer: Injected[Viewer], services:
         await cancel.cancel_workspace(viewer, company, captcha_errors=services.captchas.errors(data),
                                       attachments_dir=settings.attachments_path,
                                       exports_dir=exports_dir(settings.data_path),
-                                      backgrounds_dir=settings.backgrounds_path)
+                                      backgrounds_dir=settings.backgrounds_path,
+                                      quarantine_dir=settings.quarantine_path)
     except ValidationFailed as exc:
         return await _page(request, viewer, services, 422, errors=exc.errors, values={"company": company[:200]})
     request.clear_session()  # (its row is gone already; this drops the cookie)

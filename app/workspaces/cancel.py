@@ -58,6 +58,9 @@ PLAN: tuple[Part, ...] = (
     Part("mail_attempt", "mail IN (SELECT id FROM outbox_mail WHERE workspace = {})"),
     Part("outbox_mail"),
     Part("ticket_tag"),
+    Part("ticket_participant"),
+    Part("inbound_mail", returning="raw_name", files="quarantine"),
+    Part("imap_cursor"),
     Part("attachment", returning="stored_name", files="attachments"),
     Part("timeline_entry"),
     Part("canned_response"),
@@ -89,7 +92,7 @@ DELETE FROM web_session WHERE CASE WHEN json_valid(CAST(value AS TEXT))
 
 
 async def cancel_workspace(viewer: Viewer, company: str, *, captcha_errors: dict[str, str], attachments_dir: Path,
-                           exports_dir: Path, backgrounds_dir: Path) -> dict:
+                           exports_dir: Path, backgrounds_dir: Path, quarantine_dir: Path | None = None) -> dict:
     """Cancel the viewer's workspace: `company` must be its name exactly, and the captcha (checked
     by the caller: it holds the captchas) right. Returns the deletion job."""
     workspace = await get_by_id(viewer.workspace_id)
@@ -115,7 +118,8 @@ async def cancel_workspace(viewer: Viewer, company: str, *, captcha_errors: dict
         for part in PLAN:
             total += (await Workspace.raw(f"SELECT COUNT(*) AS n FROM {part.table} WHERE {part.where}", ws))[0]["n"]
         job = await jobs.queue(ws, JOB_KIND, {"attachments": str(attachments_dir), "exports": str(exports_dir),
-                                              "backgrounds": str(backgrounds_dir), "key": workspace["key"],
+                                              "backgrounds": str(backgrounds_dir),
+                                              "quarantine": str(quarantine_dir or ""), "key": workspace["key"],
                                               "part": 0}, total=total, created_by=None)
         db.on_commit(lambda: forget_agents(ws))
     # Nothing to audit: the audit log is deleted with the workspace. The installation's log keeps it.
@@ -149,7 +153,7 @@ def _after_commit(part: Part, values: list, params: dict, ws: int) -> None:
     """What lives outside the database goes once the rows are gone for good."""
     if part.table == "background_image":
         db.on_commit(lambda: backgrounds.remove_all(Path(params["backgrounds"]), ws))
-    elif part.files:
+    elif part.files and params.get(part.files):  # (a job queued before a folder was added has none)
         directory = Path(params[part.files])
         db.on_commit(lambda: [discard(directory, name) for name in values if name])
     elif part.table == "faq_entry":  # the FAQ index rewrites the workspace's entries: none left

@@ -31,15 +31,15 @@ from app.groups import service as groups
 from app.jobs.runner import JobRunner
 from app.jobs.tables import BackgroundJob
 from app.mail import gateway as mail_gateway
-from app.mail.tables import MailAttempt, OutboxMail
+from app.mail.tables import ImapCursor, InboundMail, MailAttempt, OutboxMail
 from app.mail.workspace_mail import MailInput
 from app.mail.workspace_mail import save as save_mail
 from app.profile import avatars
 from app.tickets import service as tickets
-from app.tickets.files import Storage, Upload
+from app.tickets.files import Storage, Upload, store
 from app.tickets.inputs import Reply
 from app.tickets.scopes import TicketScope
-from app.tickets.tables import Attachment, Ticket
+from app.tickets.tables import Attachment, Ticket, TicketParticipant
 from app.web.sessions import SQLiteSessionStore
 from app.web.tables import WebSession
 from app.workspaces import api_access, backgrounds, cancel
@@ -146,6 +146,12 @@ async def fill(workspace: dict, admin: dict, settings, storage: Storage, word: s
         now = clock.now()
         await ExportJob(workspace=workspace["id"], requested_by=admin["id"], format="csv", date_from=now.date(),
                         date_to=now.date(), options={}, created_at=now, expires_at=now).save()
+        await TicketParticipant(workspace=workspace["id"], ticket=first["id"], email=f"cc@{word}.test",
+                                created_at=now).save()
+        await ImapCursor(workspace=workspace["id"], uidvalidity=7, last_uid=3, updated_at=now).save()
+        raw_name = store(settings.quarantine_path, b"From: x@y.test\r\n\r\nheld")
+        await InboundMail(workspace=workspace["id"], dedup_key=f"held@{word}", outcome="quarantined",
+                          state="held", raw_name=raw_name, received_at=now).save()
     await ExportRunner(exports_dir(settings.data_path)).run_once()
     await save_mail(ann, MailInput.from_form({"smtp_host": "smtp.example.com", "address": f"help@{word}.test"}))
     await api_access.generate_token(workspace["id"], ann)
@@ -181,6 +187,7 @@ async def test_cancel_deletes_everything_of_one_workspace_and_nothing_of_the_oth
             assert empty == [], f"fill() leaves these tables empty: {empty}"
         before = await _rows(schema, kept["id"])
         kept_files = {r["stored_name"] for r in await Attachment.select().where(Attachment.workspace == kept["id"])}
+        kept_held = {r["raw_name"] for r in await InboundMail.select().where(InboundMail.workspace == kept["id"])}
         kept_exports = {r["file_name"] for r in await ExportJob.select().where(ExportJob.workspace == kept["id"])}
         assert kept_files and kept_exports
         kept_backgrounds = _files(backgrounds.folder(settings.backgrounds_path, kept["id"]))
@@ -198,7 +205,7 @@ async def test_cancel_deletes_everything_of_one_workspace_and_nothing_of_the_oth
         job = await cancel.cancel_workspace(
             await factories.viewer(doomed_admin), "  Doomed Inc ", captcha_errors={},
             attachments_dir=settings.attachments_path, exports_dir=exports_dir(settings.data_path),
-            backgrounds_dir=settings.backgrounds_path)
+            backgrounds_dir=settings.backgrounds_path, quarantine_dir=settings.quarantine_path)
 
         # Shut at once, before the job ran: sessions, logins, the public page, the API token.
         assert await WebSession.count().where(WebSession.key == gone["session"]) == 0
@@ -224,6 +231,7 @@ async def test_cancel_deletes_everything_of_one_workspace_and_nothing_of_the_oth
         assert await _rows(schema, kept["id"]) == before  # row for row
         assert _files(settings.attachments_path) == kept_files  # file for file
         assert _files(exports_dir(settings.data_path)) == kept_exports
+        assert _files(settings.quarantine_path) == kept_held
         assert not backgrounds.folder(settings.backgrounds_path, doomed["id"]).exists()
         assert _files(backgrounds.folder(settings.backgrounds_path, kept["id"])) == kept_backgrounds
         assert await WebSession.count().where(WebSession.key == stays["session"]) == 1
