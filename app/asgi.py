@@ -45,6 +45,7 @@ from app.live import events as live_events
 from app.live.streams import Live
 from app.mail import thread_ids
 from app.mail import vault as mail_vault
+from app.mail.inbound import MailIn
 from app.mail.outbox import OutboxSender
 from app.migrate import migrate
 from app.paths import resource_dir
@@ -165,6 +166,7 @@ def create_app(settings: Settings) -> Litestar:
                       max_bytes_per_ticket=limits.attachment_bytes_per_ticket)
     search = SearchService(settings.index_path)
     exports = exports_dir(settings.data_path)
+    mail_in = MailIn(settings, storage)
     loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup(exports_dir=exports), JobRunner(),
                              ExportRunner(exports)])
     live = Live()  # in-process pub/sub; ticket changes are published to it after each commit
@@ -205,7 +207,7 @@ def create_app(settings: Settings) -> Litestar:
             settings=settings, links=site, storage=storage, search=search, captchas=Captchas(secret), client=client,
             ticket_wait=WaitBetween(limits.ticket_wait_seconds),
             posts=PerMinute(limits.customer_posts_per_minute), live=live,
-            faq_searches=PerMinute(limits.faq_searches_per_minute),
+            faq_searches=PerMinute(limits.faq_searches_per_minute), mail_in=mail_in,
         ))},
         lifespan=[lifespan],
         plugins=[HTMXPlugin()],

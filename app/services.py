@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from app.config import Settings
 from app.links import Links
 from app.live.streams import Live
+from app.mail.inbound import MailIn
 from app.search.service import SearchService
 from app.tickets.files import Storage
 from app.web.captcha import Captchas
@@ -36,6 +37,7 @@ class Services:
     posts: PerMinute  # customer replies and uploads
     faq_searches: PerMinute  # the public FAQ search and subject suggestions (app/faq/web.py)
     live: Live  # event hub and presence (app/live/)
+    mail_in: MailIn  # the mail-in pipeline: the pipe, the gateway's receive, the IMAP fetcher (app/mail/inbound.py)
 
     @property
     def https(self) -> bool:
