@@ -45,6 +45,7 @@ from app.live import events as live_events
 from app.live.streams import Live
 from app.mail import thread_ids
 from app.mail import vault as mail_vault
+from app.mail.imap_in import ImapFetcher
 from app.mail.inbound import MailIn
 from app.mail.outbox import OutboxSender
 from app.migrate import migrate
@@ -168,7 +169,8 @@ def create_app(settings: Settings) -> Litestar:
     exports = exports_dir(settings.data_path)
     mail_in = MailIn(settings, storage)
     loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup(exports_dir=exports), JobRunner(),
-                             ExportRunner(exports)])
+                             ExportRunner(exports),
+                             ImapFetcher(mail_in, settings.mail)])
     live = Live()  # in-process pub/sub; ticket changes are published to it after each commit
 
     @contextlib.asynccontextmanager

@@ -51,6 +51,8 @@ class MailSettings:
     inbound_max_bytes: int = 25 * 1024 * 1024
     trusted_authserv_ids: tuple[str, ...] = ()
     loop_messages_per_minute: int = 20
+    # IMAP inboxes without IDLE are polled this often (app/mail/imap_in.py).
+    imap_poll_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
