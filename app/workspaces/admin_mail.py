@@ -18,7 +18,7 @@ from app import clock
 from app.accounts.viewer import Viewer
 from app.errors import ValidationFailed
 from app.i18n import _
-from app.mail import probe, workspace_mail
+from app.mail import imap_in, probe, workspace_mail
 from app.mail.compose import ascii_address, envelope, single_line
 from app.services import Services
 from app.tickets.web.common import layout
@@ -34,7 +34,8 @@ async def _mail_page(request: Request, viewer: Viewer, values: dict | None = Non
                      saved: bool = False, status_code: int = 200) -> Template:
     stored, passwords = await workspace_mail.form_values(viewer.workspace_id)
     context = {**await layout(viewer), "values": values if values is not None else stored, "errors": errors or {},
-               "passwords": passwords, "saved": saved, "security": list(SECURITY_LABELS.items())}
+               "passwords": passwords, "saved": saved, "security": list(SECURITY_LABELS.items()),
+               "imap_state": await imap_in.fetch_state(viewer.workspace_id)}
     return render(request, "admin/mail.html", context, status_code=status_code)
 
 

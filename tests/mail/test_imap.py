@@ -12,12 +12,13 @@ from email import message_from_bytes
 import pytest
 
 from app.mail import workspace_mail
-from app.mail.imap_in import ImapFetcher, cursor
+from app.mail.imap_in import Connection, ImapFetcher, cursor
 from app.mail.inbound import MailIn
 from app.mail.tables import InboundMail
 from app.tickets.files import Storage
 from app.tickets.tables import Ticket
-from tests import factories
+from tests import factories, journeys
+from tests.helpers import HTMX, free_port, soup
 
 CUSTOMER = "sally@customer.test"
 
@@ -263,6 +264,62 @@ async def test_only_enabled_inboxes_with_a_readable_password_are_watched(dovecot
             "imap_password": "x"}  # not switched on
     await workspace_mail.save(await factories.viewer(agent), workspace_mail.MailInput.from_form(form))
     assert set(await workspace_mail.imap_inboxes()) == {workspace["id"]}
+
+
+
+async def test_polling_without_idle_and_watchers_follow_the_settings(dovecot, pipeline, settings, monkeypatch):
+    monkeypatch.setattr(Connection, "can_idle", property(lambda self: False))  # a server without IDLE
+    workspace, user = await inbox(dovecot)
+    # The job's own passes are an hour apart: the test makes them (`_sync`) when it needs one.
+    job = ImapFetcher(pipeline, settings.replace(mail={"imap_poll_seconds": 0.1}).mail, check_seconds=3600)
+    stop = asyncio.Event()
+    task = asyncio.create_task(job.run_forever(stop))
+    try:
+        user.append(new_mail(1))
+
+        async def ticket_count() -> int:
+            return len(await tickets(workspace))
+
+        await eventually(ticket_count, what="the polled message")
+        watcher = job._watchers[workspace["id"]][1]
+        _, agent = await factories.workspace(company="Other", email="olga@other.test")
+        await workspace_mail.save(await factories.viewer(agent), workspace_mail.MailInput.from_form({}))
+        await job._sync()
+        assert job._watchers[workspace["id"]][1] is watcher  # another workspace's settings: no restart
+
+        owner = await factories.viewer(await _superadmin(workspace))
+        await workspace_mail.save(owner, workspace_mail.MailInput.from_form({}))  # switched off
+        await job._sync()
+        assert workspace["id"] not in job._watchers and watcher.done()
+        user.append(new_mail(2))
+        assert await fetcher(pipeline, settings).run_once() == 0  # nothing watches it any more
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+    assert len(pipeline.calls) == 1
+
+
+async def _superadmin(workspace: dict) -> dict:
+    from app.accounts.tables import Agent
+
+    return await Agent.select().where(Agent.workspace == workspace["id"]).first()
+
+
+async def test_the_mail_settings_page_shows_when_the_inbox_was_checked_and_the_error(client, person, settings):
+    workspace, agent = await journeys.workspace_with_admin()
+    await journeys.login(person)
+    assert soup(await person.page("/admin/mail")).select_one("[data-imap-state]") is None
+
+    form = {"enabled": "on", "smtp_host": "127.0.0.1", "address": "help@acme.test", "imap_host": "127.0.0.1",
+            "imap_port": str(free_port()), "imap_security": "none", "imap_username": "ann", "imap_password": "pw"}
+    await workspace_mail.save(await factories.viewer(agent), workspace_mail.MailInput.from_form(form))
+    storage = Storage(directory=settings.attachments_path, max_bytes=1 << 20)
+    assert await ImapFetcher(Recorder(MailIn(settings, storage)), settings.mail).run_once() == 0
+
+    for headers in ({}, HTMX):
+        state = soup(await person.page("/admin/mail", headers=headers)).select_one("[data-imap-state]")
+        assert state is not None and "error" in state["class"]
+        assert "Last error" in state.text and "ConnectionRefusedError" in state.text and state.select_one("time")
 
 
 # TEMPORARY stand-in until the pipeline lands on main (removed then).
