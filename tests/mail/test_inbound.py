@@ -337,3 +337,14 @@ async def test_every_sample_of_the_corpus_goes_through(desk):
     for sample in samples:
         answer = await pipe(sample.read_bytes())
         assert answer["outcome"] in ("created", "duplicate", "quarantined", "dropped"), (sample.name, answer)
+
+
+async def test_the_same_message_twice_at_once_has_one_effect(desk):
+    import asyncio
+    _workspace, _ann, pipe = desk
+    raw = mail("Two deliveries", "Sent to support@ and help@ at once.")
+    answers = await asyncio.gather(*(pipe(raw) for _ in range(4)))
+    assert sorted(a["outcome"] for a in answers) == ["created", "duplicate", "duplicate", "duplicate"]
+    assert len({a["ticket"] for a in answers}) == 1
+    assert await Ticket.count() == 1 and len(await outbox(SALLY)) == 1
+    assert await InboundMail.count() == 1
