@@ -321,26 +321,3 @@ async def test_the_mail_settings_page_shows_when_the_inbox_was_checked_and_the_e
         assert state is not None and "error" in state["class"]
         assert "Last error" in state.text and "ConnectionRefusedError" in state.text and state.select_one("time")
 
-
-# TEMPORARY stand-in until the pipeline lands on main (removed then).
-class _StandIn(MailIn):
-    seen: set = set()
-
-    async def receive(self, workspace, raw, *, source):
-        import re
-
-        from app.mail.inbound import Outcome
-        if len(raw) > self.settings.mail.inbound_max_bytes:
-            return Outcome("quarantined", None, "too_large")
-        m = message_from_bytes(raw)
-        key = (workspace["id"], m["Message-ID"])
-        if key in self.seen:
-            return Outcome("duplicate")
-        self.seen.add(key)
-        if found := re.search(r"\[ID:(\w+)\]", m["Subject"]):
-            return Outcome("appended", found.group(1))
-        t = await factories.ticket(workspace, subject=m["Subject"], email=m["From"].split("<")[1].rstrip(">"))
-        return Outcome("created", t["hash"])
-
-
-MailIn = _StandIn  # noqa: F811
