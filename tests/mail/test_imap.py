@@ -113,7 +113,7 @@ async def test_new_messages_become_tickets_and_a_reply_lands_on_its_ticket(dovec
     assert pipeline.calls[-1][1] == "appended"
     assert len(await tickets(workspace)) == 2
     row = await InboundMail.select().where(InboundMail.message_id == pipeline.calls[-1][0].strip("<>")).first()
-    assert row is None or row["ticket"] == first["id"]
+    assert (row["source"], row["outcome"], row["ticket"]) == ("imap", "appended", first["id"])
 
 
 async def test_the_cursor_survives_a_restart_and_nothing_is_processed_twice(dovecot, pipeline, settings):
