@@ -321,3 +321,44 @@ async def test_the_mail_settings_page_shows_when_the_inbox_was_checked_and_the_e
         assert state is not None and "error" in state["class"]
         assert "Last error" in state.text and "ConnectionRefusedError" in state.text and state.select_one("time")
 
+
+
+async def test_a_connection_lost_during_idle_reconnects_and_logs_once_per_streak(dovecot, pipeline, settings, caplog):
+    workspace, user = await inbox(dovecot)
+    user.append(new_mail(1))
+    job = fetcher(pipeline, settings, first_backoff=0.05, longest_backoff=0.2)
+    stop = asyncio.Event()
+    task = asyncio.create_task(job.run_forever(stop))
+
+    async def ticket_count() -> int:
+        return len(await tickets(workspace))
+
+    try:
+        await eventually(ticket_count, what="the first ticket")
+        dovecot.stop()  # the fetcher is idling (or about to): its connection drops
+
+        async def failure() -> dict | None:
+            row = await cursor(workspace["id"])
+            return row if row["last_error"] else None
+
+        first = await eventually(failure, what="the failure recorded")
+
+        async def failed_again() -> bool:  # another try, after the backoff
+            return (await cursor(workspace["id"]))["updated_at"] > first["updated_at"]
+
+        await eventually(failed_again, what="a second attempt")
+        dovecot.start()
+        user.append(new_mail(2))
+
+        async def both() -> bool:
+            return await ticket_count() == 2
+
+        await eventually(both, what="the message sent after the restart")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+        if dovecot.process is None:
+            dovecot.start()
+    warnings = [r for r in caplog.records if r.name == "helprealm.mail.imap" and r.levelname == "WARNING"]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]  # one line per streak, not one per try
+    assert (await cursor(workspace["id"]))["last_error"] == ""
