@@ -42,6 +42,7 @@ CHECK_SECONDS = 30.0  # how often the set of inboxes is compared with the settin
 COMMAND_TIMEOUT = 60.0  # a command's silence (a FETCH's timer restarts with each chunk of data)
 TOUCH_SECONDS = 60.0  # "last checked" is written at most this often while nothing arrives
 FIRST_BACKOFF, LONGEST_BACKOFF = 1.0, 300.0
+UNKNOWN_SIZE = 1 << 62
 
 _UID = re.compile(rb"\bUID (\d+)")
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
@@ -123,6 +124,9 @@ class Connection:
         lost = asyncio.ensure_future(self.lost.wait())
         try:
             await asyncio.wait({task, lost}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:  # we were cancelled (stopping): so is the command
+            task.cancel()
+            raise
         finally:
             lost.cancel()
         if not task.done():
@@ -135,8 +139,9 @@ class Connection:
         response = _ok(await self._call(self.client.uid("fetch", f"{after_uid + 1}:*", "(UID RFC822.SIZE)")))
         found = {}
         for line in response.lines:
-            if isinstance(line, bytes) and (uid := _UID.search(line)) and (size := _SIZE.search(line)):
-                found[int(uid.group(1))] = int(size.group(1))
+            if isinstance(line, bytes) and (uid := _UID.search(line)):
+                size = _SIZE.search(line)  # a server that leaves it out: fetched capped, as if large
+                found[int(uid.group(1))] = int(size.group(1)) if size else UNKNOWN_SIZE
         # "n:*" always names the last message, even when its UID is below n.
         return sorted((uid, size) for uid, size in found.items() if uid > after_uid)
 
@@ -221,6 +226,9 @@ class ImapFetcher:
         same = row is not None and row["uidvalidity"] == conn.uidvalidity and row["folder"] == server.folder
         last = row["last_uid"] if same else 0
         if not same:  # a new folder, or it was recreated: start again (the dedup keeps it harmless)
+            if row is not None:
+                log.info("IMAP inbox of workspace %s: folder %r has a new UIDVALIDITY; reading it again from the "
+                         "start", workspace_id, server.folder)
             await _store(workspace_id, folder=server.folder, uidvalidity=conn.uidvalidity, last_uid=0, last_error="")
         workspace = None
         done = 0
