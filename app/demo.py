@@ -222,5 +222,5 @@ async def print_login() -> None:
     print("  Languages: Administration > Settings > Language for the customer pages; Profile for your own")
     print("  (nina@demo.example is invited but has not chosen a password; otto@demo.example is inactive)")
     print(f"  Public page:  {site.public_page(admin['key'])}")
-    print(f"  Mail in:      see the README's \"Mail in\" (helprealm mail-token --workspace {admin['key']}, "
-          "then helprealm mailgate)")
+    print(f"  Mail in:      workspace key {admin['key']}: helprealm mail-token --workspace {admin['key']}, "
+          "then helprealm mailgate (README, \"Mail in\")")

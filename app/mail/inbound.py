@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from app import clock, db
@@ -37,7 +37,7 @@ from app.mail.tables import InboundMail
 from app.mail.workspace_mail import WorkspaceMail
 from app.tickets import files
 from app.tickets import service as tickets
-from app.tickets.inputs import Channel, Reply
+from app.tickets.inputs import TEXT_HARD_LIMIT, Channel, Reply
 from app.tickets.refs import AgentTicket
 from app.tickets.service import mail_in
 from app.tickets.service.unit import Actor, change
@@ -51,6 +51,7 @@ SOURCES = ("pipe", "imap", "gateway")
 OUTCOMES = ("created", "appended", "duplicate", "quarantined", "dropped")
 _addresses: TTLCache[dict] = TTLCache("workspace mail address", ttl=60)
 MERGE_HOPS = 10  # a chain of merges longer than this is cut (it cannot be one in practice)
+HTML_LIMIT = 2_000_000  # a mail's HTML kept for the "original e-mail" view; the text is what counts
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class _Message:
     parsed: ParsedMessage | None = None
     sender: str = ""
     history: dict | None = None  # _history(): seen before, the sender's recent messages
+    ours: list[str] = field(default_factory=list)  # our own addresses (never participants)
 
     def row(self, outcome: str, **values) -> InboundMail:
         parsed = self.parsed
@@ -120,14 +122,10 @@ class MailIn:
         parsed, workspace = message.parsed, message.workspace
         named = thread_ids.tickets_in_ids(parsed.in_reply_to, parsed.references)
         headers = {**parsed.guard_headers, "content-type": parsed.content_type}
-        reason = filters.first_reason(headers, message.sender, await self._our_addresses(workspace),
-                                      replies_to_us=bool(named))
-        if reason == filters.BOUNCE:
-            async with db.write():
-                await bounces.mark_bounced(workspace["id"], message.raw)
-                return await self._finish(message, Outcome("dropped", reason=reason))
+        message.ours = [a.lower() for a in await self._our_addresses(workspace) if a]
+        reason = filters.first_reason(headers, message.sender, message.ours, replies_to_us=bool(named))
         if reason:
-            return await self._finish(message, Outcome("dropped", reason=reason))
+            return await self._drop(message, reason)
         if not message.sender or not valid_email(message.sender):
             return await self.hold(message, quarantine.NO_SENDER)
         if message.history["last_minute"] >= self.settings.mail.loop_messages_per_minute:
@@ -204,6 +202,16 @@ class MailIn:
         _discard(self.storage, post.unused)
         return result
 
+    async def _drop(self, message: _Message, reason: str) -> Outcome:
+        """Nothing is posted or answered; a bounce marks the mail it answers."""
+        try:
+            async with db.write():
+                if reason == filters.BOUNCE:
+                    await bounces.mark_bounced(message.workspace["id"], message.raw)
+                return await self._finish(message, Outcome("dropped", reason=reason))
+        except sqlite3.IntegrityError:  # the same message, at the same moment
+            return Outcome("duplicate")
+
     async def _finish(self, message: _Message, result: Outcome, *, ticket_id: int | None = None) -> Outcome:
         async with db.write():
             await message.row(result.outcome, reason=result.reason, ticket=ticket_id).save()
@@ -232,13 +240,13 @@ class MailIn:
         """The message as a post: what they wrote, the quoted rest, its HTML and checked files."""
         parsed, workspace = message.parsed, message.workspace
         written = split_reply(parsed.text)
-        text = written.text if written.text.strip() else parsed.text
+        text = (written.text if written.text.strip() else parsed.text)[:TEXT_HARD_LIMIT]
         html = parsed.html or ""
         if html and not split_quote(html)[0].strip():
             html = ""
-        ours = {a.lower() for a in parsed.to} | {message.sender}
+        ours = {a.lower() for a in parsed.to} | {message.sender} | set(message.ours)
         post = mail_in.MailPost(sender=message.sender, name=parsed.from_name, subject=parsed.subject, text=text,
-                                quoted=written.quoted, html=html,
+                                quoted=written.quoted[:TEXT_HARD_LIMIT], html=html[:HTML_LIMIT],
                                 cc=[a.lower() for a in parsed.cc if a and a.lower() not in ours][:20])
         for attachment in parsed.attachments:
             upload = files.Upload(attachment.filename, attachment.content_type, attachment.data)
