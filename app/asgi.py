@@ -43,7 +43,7 @@ from app.jobs.runner import JobRunner
 from app.links import Links, RoutePaths
 from app.live import events as live_events
 from app.live.streams import Live
-from app.mail import thread_ids
+from app.mail import gateway_api, thread_ids
 from app.mail import vault as mail_vault
 from app.mail.inbound import MailIn
 from app.mail.outbox import OutboxSender
@@ -112,6 +112,11 @@ ADMIN_ROUTES = [
     *admin_cancel.ROUTES,
 ]
 
+# The HelpRealm API (/api/{workspace}/...), one line per part.
+API_ROUTES = [
+    *gateway_api.ROUTES,  # the Trivial Tickets mail gateway (receive, fetchMails, verifyMail)
+]
+
 
 def audience_routers(upload_max_bytes: int) -> list[Router]:
     viewer = {"viewer": Provide(provide_viewer, sync_to_thread=False)}
@@ -137,7 +142,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         # exempt from CSRF, each with the error shape its documentation promises.
         Router("/api/v1", route_handlers=[], exception_handlers=json_handlers(rest_api_shape),
                response_headers=router_headers("api")),
-        Router("/api", route_handlers=[], exception_handlers=json_handlers(helprealm_api_shape),
+        Router("/api", route_handlers=API_ROUTES, exception_handlers=json_handlers(helprealm_api_shape),
                guards=[locale_web.workspace_locale_guard], response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
         Router("/", route_handlers=[*portal_web.ROUTES, *faq_web.ROUTES, uploads(portal_web.UPLOADS)],
