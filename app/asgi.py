@@ -72,7 +72,7 @@ from app.web.security import add_security_headers, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
 from app.web.templating import template_config
 from app.workspaces import admin as workspace_admin
-from app.workspaces import admin_cancel, admin_mail, admin_settings
+from app.workspaces import admin_cancel, admin_mail, admin_mail_gateway, admin_settings
 
 log = logging.getLogger("helprealm")
 
@@ -105,6 +105,7 @@ ADMIN_ROUTES = [
     *groups_admin.ROUTES,
     *agents_admin.ROUTES,
     *admin_mail.ROUTES,
+    *admin_mail_gateway.ROUTES,
     *exports_web.ROUTES,
     *faq_admin.ROUTES,
     *admin_settings.ROUTES,
