@@ -44,6 +44,7 @@ from app.links import Links, RoutePaths
 from app.live import events as live_events
 from app.live.streams import Live
 from app.mail import gateway_api, thread_ids
+from app.mail import pipe as mail_pipe
 from app.mail import vault as mail_vault
 from app.mail.inbound import MailIn
 from app.mail.outbox import OutboxSender
@@ -115,6 +116,7 @@ ADMIN_ROUTES = [
 
 # The HelpRealm API (/api/{workspace}/...), one line per part.
 API_ROUTES = [
+    *mail_pipe.ROUTES,  # the pipe: one raw message (helprealm mailgate)
     *gateway_api.ROUTES,  # the Trivial Tickets mail gateway (receive, fetchMails, verifyMail)
 ]
 

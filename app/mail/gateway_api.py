@@ -17,27 +17,18 @@ from urllib.parse import urlsplit
 
 from litestar import MediaType, Request, Response, get, post
 
-from app.errors import BadRequest, NotAuthenticated
+from app.errors import BadRequest
 from app.i18n import _
-from app.mail import gateway, gateway_outbox
+from app.mail import gateway_outbox
+from app.mail.pipe import mail_workspace
 from app.services import Services
 from app.web.dependencies import Injected
 from app.web.params import PathText
-from app.workspaces.service import get_by_key
 
 # A receive body is one message's text as JSON: a megabyte holds any mail a person writes (an
 # attachment cannot come this way), and a larger body is refused with 413 before it is read whole.
 RECEIVE_MAX_BYTES = 1024 * 1024
 VERIFY_MAX_BYTES = 4 * 1024
-
-
-async def _workspace(request: Request, key: str) -> dict:
-    """The workspace named in the path (404 when unknown or cancelled), once its token is shown."""
-    workspace = await get_by_key(key)
-    scheme, _sep, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not await gateway.verify_mail_token(workspace["id"], token.strip()):
-        raise NotAuthenticated(_("A valid mail gateway token is required (Authorization: Bearer <token>)."))
-    return workspace
 
 
 async def _json(request: Request) -> object:
@@ -51,30 +42,30 @@ def _ok(**extra: object) -> Response:
     return Response({"message": "OK", "status": 200, **extra}, media_type=MediaType.JSON)
 
 
-@post("/{workspace_key:str}/mail/receive", name="api.mail_receive", status_code=200,
+@post("/{workspace:str}/mail/receive", name="api.mail_receive", status_code=200,
       request_max_body_size=RECEIVE_MAX_BYTES)
-async def receive(request: Request, services: Injected[Services], workspace_key: PathText) -> Response:
-    workspace = await _workspace(request, workspace_key)
+async def receive(request: Request, services: Injected[Services], workspace: PathText) -> Response:
+    row = await mail_workspace(request, workspace)
     domain = urlsplit(services.settings.server.base_url).hostname or "helprealm.invalid"
     raw = gateway_outbox.receive_message(await _json(request), domain=domain)
-    outcome = await services.mail_in.receive(workspace, raw, source="gateway")
+    outcome = await services.mail_in.receive(row, raw, source="gateway")
     # The contract's answer, and what the pipeline made of it (extra fields a client ignores).
     return _ok(outcome=outcome.outcome, ticket=outcome.ticket, reason=outcome.reason)
 
 
-@get("/{workspace_key:str}/mail/fetchMails", name="api.mail_fetch")
-async def fetch_mails(request: Request, services: Injected[Services], workspace_key: PathText) -> Response:
-    workspace = await _workspace(request, workspace_key)
-    mails = await gateway_outbox.pending_mails(workspace["id"], services.settings.mail)
+@get("/{workspace:str}/mail/fetchMails", name="api.mail_fetch")
+async def fetch_mails(request: Request, services: Injected[Services], workspace: PathText) -> Response:
+    row = await mail_workspace(request, workspace)
+    mails = await gateway_outbox.pending_mails(row["id"], services.settings.mail)
     return Response(mails, media_type=MediaType.JSON)
 
 
-@post("/{workspace_key:str}/mail/verifyMail", name="api.mail_verify", status_code=200,
+@post("/{workspace:str}/mail/verifyMail", name="api.mail_verify", status_code=200,
       request_max_body_size=VERIFY_MAX_BYTES)
-async def verify_mail(request: Request, workspace_key: PathText) -> Response:
-    workspace = await _workspace(request, workspace_key)
+async def verify_mail(request: Request, workspace: PathText) -> Response:
+    row = await mail_workspace(request, workspace)
     mail_id = gateway_outbox.verify_body(await _json(request))
-    return _ok(verified=await gateway_outbox.verify(workspace["id"], mail_id))
+    return _ok(verified=await gateway_outbox.verify(row["id"], mail_id))
 
 
 ROUTES = [receive, fetch_mails, verify_mail]

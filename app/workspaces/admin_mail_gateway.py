@@ -38,7 +38,7 @@ async def context(viewer: Viewer, *, token: str = "", gateway_values: dict | Non
         "key": key,
         # The pipe is the lead's route (`helprealm mailgate` posts there); its path is fixed by issue 11.
         "pipe_url": f"{site.base_url}/api/{key}/mail/inbound",
-        "urls": [site.url(name, workspace_key=key) for name in ("api.mail_receive", "api.mail_fetch",
+        "urls": [site.url(name, workspace=key) for name in ("api.mail_receive", "api.mail_fetch",
                                                                   "api.mail_verify")],
         # Postfix's aliases(5) line: the token from a file (a command line shows in process listings).
         "example": f'support: "|helprealm mailgate --url {site.base_url} --workspace {key} '
