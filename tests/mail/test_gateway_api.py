@@ -215,3 +215,23 @@ async def test_the_mail_leaves_from_the_workspaces_own_address_when_it_has_one(c
     await _queue(workspace["id"])
     [mail] = (await client.get(_url(workspace, "fetchMails"), headers=_auth(acme["token"]))).json().values()
     assert mail["from"] == "help@acme.test"
+
+
+async def test_receive_goes_through_the_real_pipeline(client, acme):
+    """A new mail opens a ticket; the customer's reply with [ID:<hash>] lands in it; a stranger's
+    copy of the hash is quarantined, never posted (the pipeline's rules, not the gateway's)."""
+    from app.tickets.tables import Ticket, TimelineEntry
+
+    url, headers = _url(acme["workspace"], "receive"), _auth(acme["token"])
+    created = (await client.post(url, json=GOOD, headers=headers)).json()
+    assert created["message"] == "OK" and created["status"] == 200 and created["outcome"] == "created"
+    ticket = await Ticket.select().where(Ticket.hash == created["ticket"]).first()
+    assert ticket["workspace"] == acme["workspace"]["id"] and ticket["customer_email"] == "sally@customer.test"
+    reply = {**GOOD, "subject": f"Re: Printer on fire [ID:{created['ticket']}]", "message": "Still burning."}
+    appended = (await client.post(url, json=reply, headers=headers)).json()
+    assert (appended["outcome"], appended["ticket"]) == ("appended", created["ticket"])
+    stranger = (await client.post(url, json={**reply, "from": "mallory@evil.test"}, headers=headers)).json()
+    assert stranger["outcome"] == "quarantined" and stranger["reason"]
+    texts = [p["body"] for p in await TimelineEntry.select(TimelineEntry.body).where(
+        TimelineEntry.ticket == ticket["id"], TimelineEntry.kind == "customer")]
+    assert texts == ["Still burning."]  # the reply; the stranger's copy posted nothing
