@@ -53,10 +53,20 @@ def _exactly(data: object, fields: tuple[str, ...]) -> dict:
             errors[name] = _("This property is required.")
         elif not isinstance(data[name], str):
             errors[name] = _("This property must be a string.")
+        elif not _is_text(data[name]):  # a lone surrogate ("\ud800") is valid JSON, but no mail can carry it
+            errors[name] = _("This property is not valid Unicode text.")
     if errors:
         raise BadBody(errors, _("Properties missing, unknown or not strings: %(names)s.",
                                 names=", ".join(sorted(errors))))
     return dict(data)
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def receive_message(data: object, *, domain: str) -> bytes:

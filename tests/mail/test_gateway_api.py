@@ -90,6 +90,11 @@ async def test_receive_keeps_unicode_and_folds_a_subject_with_line_breaks(client
     json.dumps({**GOOD, "from": "not an address"}).encode(),
     json.dumps({**GOOD, "from": "sally@customer.test\r\nBcc: x@y.test"}).encode(),
     json.dumps({**GOOD, "from": ""}).encode(),
+    # Lone surrogates are valid JSON escapes but no text: no mail can carry them.
+    b'{"from": "sally@customer.test", "subject": "S\\ud800", "message": "M"}',
+    b'{"from": "sally@customer.test", "subject": "S", "message": "\\udfff"}',
+    b'{"from": "s\\ud800@customer.test", "subject": "S", "message": "M"}',
+    "{\"from\": \"sally@customer.test\", \"subject\": \"S\", \"message\": \"caf\u00e9\"}".encode("latin-1"),
 ])
 async def test_receive_refuses_bodies_that_break_the_contract(client, acme, received, body):
     response = await client.post(_url(acme["workspace"], "receive"), content=body,
@@ -235,3 +240,13 @@ async def test_receive_goes_through_the_real_pipeline(client, acme):
     texts = [p["body"] for p in await TimelineEntry.select(TimelineEntry.body).where(
         TimelineEntry.ticket == ticket["id"], TimelineEntry.kind == "customer")]
     assert texts == ["Still burning."]  # the reply; the stranger's copy posted nothing
+
+
+def test_odd_text_still_makes_a_mail_the_parser_reads():
+    from app.mail.gateway_outbox import receive_message
+    from app.mail.parse import parse_message
+
+    odd = {"from": "sally@customer.test", "subject": "\x00 " + "s" * 2000, "message": "a\x00b\r\n" + "x" * 5000}
+    parsed = parse_message(receive_message(odd, domain="helprealm.test"))
+    assert parsed.from_address == "sally@customer.test" and parsed.subject.endswith("s" * 100)
+    assert "x" * 5000 in parsed.text.replace("\n", "")
