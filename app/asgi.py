@@ -43,8 +43,8 @@ from app.jobs.runner import JobRunner
 from app.links import Links, RoutePaths
 from app.live import events as live_events
 from app.live.streams import Live
+from app.mail import gateway_api, thread_ids
 from app.mail import pipe as mail_pipe
-from app.mail import thread_ids
 from app.mail import vault as mail_vault
 from app.mail.imap_in import ImapFetcher
 from app.mail.inbound import MailIn
@@ -74,7 +74,7 @@ from app.web.security import add_security_headers, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
 from app.web.templating import template_config
 from app.workspaces import admin as workspace_admin
-from app.workspaces import admin_cancel, admin_mail, admin_settings
+from app.workspaces import admin_cancel, admin_mail, admin_mail_gateway, admin_settings
 
 log = logging.getLogger("helprealm")
 
@@ -107,11 +107,18 @@ ADMIN_ROUTES = [
     *groups_admin.ROUTES,
     *agents_admin.ROUTES,
     *admin_mail.ROUTES,
+    *admin_mail_gateway.ROUTES,
     *exports_web.ROUTES,
     *faq_admin.ROUTES,
     *admin_settings.ROUTES,
     *profile_admin.ROUTES,
     *admin_cancel.ROUTES,
+]
+
+# The HelpRealm API (/api/{workspace}/...), one line per part.
+API_ROUTES = [
+    *mail_pipe.ROUTES,  # the pipe: one raw message (helprealm mailgate)
+    *gateway_api.ROUTES,  # the Trivial Tickets mail gateway (receive, fetchMails, verifyMail)
 ]
 
 
@@ -139,7 +146,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         # exempt from CSRF, each with the error shape its documentation promises.
         Router("/api/v1", route_handlers=[], exception_handlers=json_handlers(rest_api_shape),
                response_headers=router_headers("api")),
-        Router("/api", route_handlers=[*mail_pipe.ROUTES], exception_handlers=json_handlers(helprealm_api_shape),
+        Router("/api", route_handlers=API_ROUTES, exception_handlers=json_handlers(helprealm_api_shape),
                guards=[locale_web.workspace_locale_guard], response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
         Router("/", route_handlers=[*portal_web.ROUTES, *faq_web.ROUTES, uploads(portal_web.UPLOADS)],

@@ -98,6 +98,11 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "admin.api"): (303, 303, 403, 200),
     ("POST", "admin.api_token"): (303, 303, 403, 200),
     ("POST", "admin.api_access"): (303, 303, 403, 303),
+    ("POST", "admin.mail_gateway_token"): (303, 303, 403, 200),  # the mail gateway section of /admin/mail
+    ("POST", "admin.mail_gateway_save"): (303, 303, 403, 422),
+    ("POST", "api.mail_receive"): (401, 401, 401, 401),  # the Trivial Tickets mail gateway: its token only
+    ("GET", "api.mail_fetch"): (401, 401, 401, 401),
+    ("POST", "api.mail_verify"): (401, 401, 401, 401),
     ("GET", "admin.export"): (303, 303, 403, 200),
     ("POST", "admin.export_run"): (303, 303, 403, 422),  # no dates
     ("GET", "admin.export_job"): (303, 303, 403, 404),  # no export job 1 in this world
