@@ -46,7 +46,8 @@ async def _mail_page(request: Request, viewer: Viewer, services: Services, mail_
                      notice: str = "", notice_error: str = "") -> Template:
     row = await release.held_row(viewer.workspace_id, mail_id)
     _raw, parsed = release.parse_held(services.mail_in, row)
-    context = {"row": row, "parsed": parsed, "reason": release.reason_text(row["reason"]),
+    named = await release.named_ticket(viewer.workspace_id, row, parsed) if row["state"] == quarantine.HELD else None
+    context = {"row": row, "parsed": parsed, "reason": release.reason_text(row["reason"]), "named": named,
                "notice": notice, "notice_error": notice_error}
     if not is_htmx(request):
         context.update(viewer=viewer, workspace=await get_by_id(viewer.workspace_id))

@@ -17,7 +17,7 @@ from app.accounts.viewer import Viewer
 from app.audit.service import record
 from app.errors import Conflict, NotFound
 from app.i18n import _
-from app.mail import quarantine
+from app.mail import quarantine, thread_ids
 from app.mail.inbound import MailIn, _discard, _Message, _ticket
 from app.mail.parse import ParsedMessage, UnparseableMessage, parse_message
 from app.mail.tables import InboundMail
@@ -60,6 +60,18 @@ def parse_held(pipeline: MailIn, row: dict) -> tuple[bytes | None, ParsedMessage
         return raw, None
 
 
+async def named_ticket(workspace_id: int, row: dict, parsed: ParsedMessage | None) -> dict | None:
+    """The ticket the message is for: the one the pipeline found, else the one its headers or
+    subject name (a loop or a sender check held it before the pipeline looked); a merged ticket
+    is followed to the one it lives on in; another workspace's hash is unknown here."""
+    if row["ticket_hash"]:
+        return await _ticket(workspace_id, [row["ticket_hash"]])
+    if parsed is None:
+        return None
+    named = thread_ids.tickets_in_ids(parsed.in_reply_to, parsed.references)
+    return await _ticket(workspace_id, named or [thread_ids.ticket_in_subject(parsed.subject)])
+
+
 async def release(pipeline: MailIn, viewer: Viewer, row_id: int, action: str) -> Released:
     """Decide on a held message: POST it to the ticket it named (the customer's message when the
     customer sent it, else a message by the sender's name), OPEN a new ticket from it, or DISCARD
@@ -77,7 +89,7 @@ async def release(pipeline: MailIn, viewer: Viewer, row_id: int, action: str) ->
         raise Conflict(_("This message cannot be read; it can only be discarded."))
     target = None
     if action == POST:
-        target = await _ticket(workspace["id"], [row["ticket_hash"]]) if row["ticket_hash"] else None
+        target = await named_ticket(workspace["id"], row, parsed)
         if target is None:
             raise Conflict(_("This message names no ticket of this workspace."))
     message = _Message(workspace, raw, row["source"], row["dedup_key"], parsed,

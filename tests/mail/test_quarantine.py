@@ -207,3 +207,18 @@ async def test_another_workspace_a_plain_agent_and_a_missing_csrf_token_get_noth
     assert (await person.client.get(f"/admin/quarantine/{row['id']}/view")).status_code == 403
     assert (await InboundMail.select().where(InboundMail.id == row["id"]).first())["state"] == "held"
     assert await TimelineEntry.count().where(TimelineEntry.ticket == ticket["id"], TimelineEntry.kind != "event") == 0
+
+
+async def test_a_looping_reply_is_posted_to_the_ticket_its_subject_names(desk, person: Person):  # noqa: F811
+    workspace, _ann, pipe = desk
+    ticket = await factories.ticket(workspace)
+    answers = [await pipe(mail(f"Re: [ID:{ticket['hash']}]", f"Update {i}")) for i in range(7)]
+    assert [a["outcome"] for a in answers] == ["appended"] * 6 + ["quarantined"]
+    row = await InboundMail.select().where(InboundMail.outcome == "quarantined").first()
+    assert row["reason"] == "loop" and row["ticket"] is None  # held before the pipeline looked
+    await login(person)
+    page = soup(await person.page(f"/admin/quarantine/{row['id']}"))
+    assert page.select_one(".quarantine-actions button.primary").get_text() == f"Post to ticket #{ticket['number']}"
+    assert (await decide(person, row["id"], "post")).status_code == 303
+    assert (await posts(ticket["id"]))[-1]["body"].strip() == "Update 6"
+    assert (await InboundMail.select().where(InboundMail.id == row["id"]).first())["ticket"] == ticket["id"]
