@@ -26,6 +26,7 @@ from datetime import timedelta
 
 from app import clock, db
 from app.accounts.viewer import load_viewer
+from app.cache import TTLCache
 from app.config import Settings
 from app.errors import DomainError
 from app.mail import bounces, filters, quarantine, senders, thread_ids
@@ -36,7 +37,7 @@ from app.mail.tables import InboundMail
 from app.mail.workspace_mail import WorkspaceMail
 from app.tickets import files
 from app.tickets import service as tickets
-from app.tickets.inputs import Channel, Reply
+from app.tickets.inputs import TEXT_HARD_LIMIT, Channel, Reply
 from app.tickets.refs import AgentTicket
 from app.tickets.service import mail_in
 from app.tickets.service.unit import Actor, change
@@ -48,7 +49,9 @@ log = logging.getLogger("helprealm.mail")
 
 SOURCES = ("pipe", "imap", "gateway")
 OUTCOMES = ("created", "appended", "duplicate", "quarantined", "dropped")
+_addresses: TTLCache[dict] = TTLCache("workspace mail address", ttl=60)
 MERGE_HOPS = 10  # a chain of merges longer than this is cut (it cannot be one in practice)
+HTML_LIMIT = 2_000_000  # a mail's HTML kept for the "original e-mail" view; the text is what counts
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class _Message:
     key: str
     parsed: ParsedMessage | None = None
     sender: str = ""
+    history: dict | None = None  # _history(): seen before, the sender's recent messages
 
     def row(self, outcome: str, **values) -> InboundMail:
         parsed = self.parsed
@@ -107,9 +111,10 @@ class MailIn:
         except UnparseableMessage:
             return await self.hold(message, quarantine.UNPARSEABLE)
         message.key = dedup_key(message.parsed, raw)
-        if (seen := await _seen(workspace["id"], message.key)) is not None:
-            return Outcome("duplicate", seen)
         message.sender = (message.parsed.from_address or "").strip().lower()
+        message.history = await _history(workspace["id"], message.key, message.sender)
+        if message.history["seen"] is not None:
+            return Outcome("duplicate", message.history["seen"] or None)
         return await self._route(message)
 
     async def _route(self, message: _Message) -> Outcome:
@@ -118,16 +123,11 @@ class MailIn:
         headers = {**parsed.guard_headers, "content-type": parsed.content_type}
         reason = filters.first_reason(headers, message.sender, await self._our_addresses(workspace),
                                       replies_to_us=bool(named))
-        if reason == filters.BOUNCE:
-            async with db.write():
-                await bounces.mark_bounced(workspace["id"], message.raw)
-                return await self._finish(message, Outcome("dropped", reason=reason))
         if reason:
-            return await self._finish(message, Outcome("dropped", reason=reason))
+            return await self._drop(message, reason)
         if not message.sender or not valid_email(message.sender):
             return await self.hold(message, quarantine.NO_SENDER)
-        if await _recent(workspace["id"], message.sender, timedelta(minutes=1)) >= \
-                self.settings.mail.loop_messages_per_minute:
+        if message.history["last_minute"] >= self.settings.mail.loop_messages_per_minute:
             return await self.hold(message, quarantine.LOOP)
         ticket = await _ticket(workspace["id"], named or [thread_ids.ticket_in_subject(parsed.subject)])
         if ticket is None:
@@ -135,7 +135,7 @@ class MailIn:
         return await self._reply(message, ticket)
 
     async def _open(self, message: _Message, follows: dict | None = None) -> Outcome:
-        answered = await _recent(message.workspace["id"], message.sender, timedelta(hours=1), outcome="created")
+        answered = message.history["created_last_hour"]
         post = self._post(message)
         return await self._write(message, post, lambda: mail_in.open_ticket(
             message.workspace, post, self.storage, follows=follows,
@@ -201,6 +201,16 @@ class MailIn:
         _discard(self.storage, post.unused)
         return result
 
+    async def _drop(self, message: _Message, reason: str) -> Outcome:
+        """Nothing is posted or answered; a bounce marks the mail it answers."""
+        try:
+            async with db.write():
+                if reason == filters.BOUNCE:
+                    await bounces.mark_bounced(message.workspace["id"], message.raw)
+                return await self._finish(message, Outcome("dropped", reason=reason))
+        except sqlite3.IntegrityError:  # the same message, at the same moment
+            return Outcome("duplicate")
+
     async def _finish(self, message: _Message, result: Outcome, *, ticket_id: int | None = None) -> Outcome:
         async with db.write():
             await message.row(result.outcome, reason=result.reason, ticket=ticket_id).save()
@@ -229,13 +239,13 @@ class MailIn:
         """The message as a post: what they wrote, the quoted rest, its HTML and checked files."""
         parsed, workspace = message.parsed, message.workspace
         written = split_reply(parsed.text)
-        text = written.text if written.text.strip() else parsed.text
+        text = (written.text if written.text.strip() else parsed.text)[:TEXT_HARD_LIMIT]
         html = parsed.html or ""
         if html and not split_quote(html)[0].strip():
             html = ""
         ours = {a.lower() for a in parsed.to} | {message.sender}
         post = mail_in.MailPost(sender=message.sender, name=parsed.from_name, subject=parsed.subject, text=text,
-                                quoted=written.quoted, html=html,
+                                quoted=written.quoted[:TEXT_HARD_LIMIT], html=html[:HTML_LIMIT],
                                 cc=[a.lower() for a in parsed.cc if a and a.lower() not in ours][:20])
         for attachment in parsed.attachments:
             upload = files.Upload(attachment.filename, attachment.content_type, attachment.data)
@@ -253,8 +263,10 @@ class MailIn:
         return post
 
     async def _our_addresses(self, workspace: dict) -> list[str]:
-        row = await WorkspaceMail.select(WorkspaceMail.address).where(
-            WorkspaceMail.workspace == workspace["id"]).first()
+        """The installation's sender and the workspace's own address (cached for a minute: a
+        changed address is known to the loop guard a minute later)."""
+        row = await _addresses.get(workspace["id"], lambda: WorkspaceMail.select(WorkspaceMail.address).where(
+            WorkspaceMail.workspace == workspace["id"]).first())
         return [self.settings.mail.from_address, row["address"] if row else ""]
 
 
@@ -272,21 +284,31 @@ def _discard(storage: files.Storage, names: list[str]) -> None:
         files.discard(storage.directory, name)
 
 
+# What the pipeline needs to know about the sender and the message, in one round trip: has this
+# message been seen (and on which ticket), how many messages came from the sender in the last
+# minute (the loop guard), how many of them opened a ticket in the last hour (automatic answers).
+_HISTORY = """
+SELECT (SELECT COALESCE(t.hash, '') FROM inbound_mail m LEFT JOIN ticket t ON t.id = m.ticket
+         WHERE m.workspace = {} AND m.dedup_key = {}) AS seen,
+       COALESCE(SUM(received_at >= {}), 0) AS last_minute,
+       COALESCE(SUM(outcome = 'created'), 0) AS created_last_hour
+FROM inbound_mail WHERE workspace = {} AND sender = {} AND received_at >= {}
+"""
+
+
+async def _history(workspace_id: int, key: str, sender: str) -> dict:
+    now = clock.now()
+    rows = await InboundMail.raw(_HISTORY, workspace_id, key, now - timedelta(minutes=1), workspace_id, sender,
+                                 now - timedelta(hours=1))
+    return rows[0]
+
+
 async def _seen(workspace_id: int, key: str) -> str | None:
-    """None when the message is new; else its ticket's hash ("" when it had none)."""
+    """None when the message is new; else its ticket's hash (None when it had none)."""
     rows = await InboundMail.raw(
         "SELECT COALESCE(t.hash, '') AS hash FROM inbound_mail m LEFT JOIN ticket t ON t.id = m.ticket "
         "WHERE m.workspace = {} AND m.dedup_key = {}", workspace_id, key)
     return rows[0]["hash"] or None if rows else None
-
-
-async def _recent(workspace_id: int, sender: str, within: timedelta, outcome: str | None = None) -> int:
-    """How many messages from `sender` came within the last `within` (with `outcome`, if given)."""
-    query = InboundMail.count().where(InboundMail.workspace == workspace_id, InboundMail.sender == sender,
-                                      InboundMail.received_at >= clock.now() - within)
-    if outcome:
-        query = query.where(InboundMail.outcome == outcome)
-    return await query
 
 
 async def _ticket(workspace_id: int, hashes: list[str | None]) -> dict | None:

@@ -337,3 +337,25 @@ async def test_every_sample_of_the_corpus_goes_through(desk):
     for sample in samples:
         answer = await pipe(sample.read_bytes())
         assert answer["outcome"] in ("created", "duplicate", "quarantined", "dropped"), (sample.name, answer)
+
+
+async def test_the_same_message_twice_at_once_has_one_effect(desk):
+    import asyncio
+    _workspace, _ann, pipe = desk
+    raw = mail("Two deliveries", "Sent to support@ and help@ at once.")
+    answers = await asyncio.gather(*(pipe(raw) for _ in range(4)))
+    assert sorted(a["outcome"] for a in answers) == ["created", "duplicate", "duplicate", "duplicate"]
+    assert len({a["ticket"] for a in answers}) == 1
+    assert await Ticket.count() == 1 and len(await outbox(SALLY)) == 1
+    assert await InboundMail.count() == 1
+
+
+async def test_a_delayed_notice_is_dropped_without_marking_the_mail(desk):
+    workspace, ann, pipe = desk
+    ticket = await factories.ticket(workspace, email="slow@customer.test")
+    await tickets.agent_reply(await factories.viewer(ann), ticket["number"], Reply(text="Here is your answer."))
+    sent = (await outbox("slow@customer.test"))[-1]
+    delayed = bounce_for(sent).replace(b"Action: failed\r\nStatus: 5.1.1", b"Action: delayed\r\nStatus: 4.4.1")
+    answer = await pipe(delayed)
+    assert answer["outcome"] == "dropped" and answer["reason"] == "bounce"
+    assert (await OutboxMail.select().where(OutboxMail.id == sent["id"]).first())["bounced_at"] is None
