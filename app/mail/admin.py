@@ -66,12 +66,13 @@ async def quarantine_view(viewer: Injected[Viewer], services: Injected[Services]
     """The message's body for the page's sandboxed frame: its HTML sanitized (no remote images),
     else its text; a message we could not parse shows its raw beginning as text."""
     row = await release.held_row(viewer.workspace_id, mail_id)
-    raw, parsed = release.parse_held(services.mail_in, row)
+    _raw, parsed = release.parse_held(services.mail_in, row)
     if parsed is not None:
         return mail_frame(html=parsed.html or "", text=parsed.text)
-    if raw is None:
+    head = release.raw_head(services.mail_in, row, TEXT_MAX)
+    if head is None:
         return mail_frame(text=_("The message's file has been deleted."))
-    return mail_frame(text=raw[:TEXT_MAX].decode("utf-8", "replace"))
+    return mail_frame(text=head.decode("utf-8", "replace"))
 
 
 @post("/quarantine/{mail_id:int}", name="admin.quarantine_decide")

@@ -50,14 +50,30 @@ async def held_row(workspace_id: int, row_id: int) -> dict:
 
 
 def parse_held(pipeline: MailIn, row: dict) -> tuple[bytes | None, ParsedMessage | None]:
-    """The held message's bytes and, when it is a mail we could read, the parsed message."""
+    """The held message's bytes and, when it is a mail we could read, the parsed message. A
+    message held as too large is not read whole (None, None): see `raw_head`."""
+    if row["reason"] == quarantine.TOO_LARGE:
+        return None, None
     raw = quarantine.read_raw(pipeline.quarantine_dir, row["raw_name"])
-    if raw is None or row["reason"] == quarantine.TOO_LARGE:
-        return raw, None
+    if raw is None:
+        return None, None
     try:
         return raw, parse_message(raw)
     except UnparseableMessage:
         return raw, None
+
+
+def raw_head(pipeline: MailIn, row: dict, limit: int) -> bytes | None:
+    """The first `limit` bytes of the held message's file (None when it is gone): what the frame
+    shows of a message that could not be parsed, without reading a huge one whole."""
+    name = row["raw_name"]
+    if not name or "/" in name or name.startswith("."):
+        return None
+    path = pipeline.quarantine_dir / name
+    if not path.is_file():
+        return None
+    with path.open("rb") as file:
+        return file.read(limit)
 
 
 async def named_ticket(workspace_id: int, row: dict, parsed: ParsedMessage | None) -> dict | None:

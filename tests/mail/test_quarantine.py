@@ -180,6 +180,21 @@ async def test_discard_then_the_file_is_purged_30_days_later(held, person: Perso
     assert counts["quarantine"] == 1 and not path.is_file()
     assert (await InboundMail.select().where(InboundMail.id == row["id"]).first())["raw_name"] == ""
     assert (settings.quarantine_path / unreadable["raw_name"]).is_file()  # still held: kept
+    await login(person)  # the cleanup 31 days on ended the session too
+    gone = await person.client.get(f"/admin/quarantine/{row['id']}/view")
+    assert gone.status_code == 200 and "file has been deleted" in gone.text
+
+
+async def test_a_too_large_message_shows_its_beginning_and_can_only_be_discarded(held, person: Person):
+    _workspace, _ticket, _row, pipe = held
+    answer = await pipe(mail("Huge", "line of text\n" * 30_000))
+    assert answer["reason"] == "too_large"
+    big = await InboundMail.select().where(InboundMail.reason == "too_large").first()
+    page = soup(await person.page(f"/admin/quarantine/{big['id']}"))
+    assert [b.get_text() for b in page.select(".quarantine-actions button")] == ["Discard"]
+    assert "Too large to be processed" in page.select_one(".reason").get_text()
+    view = await person.client.get(f"/admin/quarantine/{big['id']}/view")
+    assert "Subject: Huge" in view.text and len(view.text) < 600_000  # the beginning, not all of it
 
 
 async def test_another_workspace_a_plain_agent_and_a_missing_csrf_token_get_nothing(held, person: Person):
