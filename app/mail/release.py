@@ -93,10 +93,10 @@ async def release(pipeline: MailIn, viewer: Viewer, row_id: int, action: str) ->
     customer sent it, else a message by the sender's name), OPEN a new ticket from it, or DISCARD
     it (its file is purged 30 days later). Raises NotFound (not this workspace's), Conflict
     (decided already, or it cannot be read for POST/OPEN, or it names no ticket for POST)."""
-    if action not in ACTIONS:
-        raise Conflict(_("Unknown action."))
     workspace = await get_by_id(viewer.workspace_id)
     row = await held_row(workspace["id"], row_id)
+    if action not in ACTIONS:
+        raise Conflict(_("Unknown action."))
     _check_held(row)
     if action == DISCARD:
         return await _discard_row(viewer, row)
