@@ -43,6 +43,7 @@ from app.jobs.runner import JobRunner
 from app.links import Links, RoutePaths
 from app.live import events as live_events
 from app.live.streams import Live
+from app.mail import admin as mail_admin
 from app.mail import gateway_api, thread_ids
 from app.mail import pipe as mail_pipe
 from app.mail import vault as mail_vault
@@ -108,6 +109,7 @@ ADMIN_ROUTES = [
     *agents_admin.ROUTES,
     *admin_mail.ROUTES,
     *admin_mail_gateway.ROUTES,
+    *mail_admin.ROUTES,  # the quarantine
     *exports_web.ROUTES,
     *faq_admin.ROUTES,
     *admin_settings.ROUTES,
@@ -176,9 +178,9 @@ def create_app(settings: Settings) -> Litestar:
     search = SearchService(settings.index_path)
     exports = exports_dir(settings.data_path)
     mail_in = MailIn(settings, storage)
-    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup(exports_dir=exports), JobRunner(),
-                             ExportRunner(exports),
-                             ImapFetcher(mail_in, settings.mail)])
+    cleanup = Cleanup(exports_dir=exports, quarantine_dir=settings.quarantine_path)
+    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, cleanup, JobRunner(),
+                             ExportRunner(exports), ImapFetcher(mail_in, settings.mail)])
     live = Live()  # in-process pub/sub; ticket changes are published to it after each commit
 
     @contextlib.asynccontextmanager
