@@ -116,3 +116,31 @@ async def test_the_customer_sees_the_text_and_the_quoted_toggle_but_no_frame(mai
     assert article.select_one(".text").get_text().strip() == "It works now."
     assert "We will answer soon." in article.select_one("details.quoted-text").get_text()
     assert not page.select("iframe") and not page.select("details.original-mail")
+
+
+async def test_a_ticket_opened_by_html_mail_shows_its_original(client):
+    """The first message's HTML is kept on the "created" event and framed like a post's."""
+    from email.message import EmailMessage
+
+    from app.mail import gateway
+    from tests import factories
+    from tests.helpers import Person, soup
+    from tests.journeys import login
+
+    workspace, _ann = await factories.workspace()
+    token = await gateway.generate_token(workspace["id"], None)
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "Sally <sally@customer.test>", "s@acme.test", "Broken"
+    message["Message-ID"] = "<first.html@customer.test>"
+    message.set_content("It is broken.")
+    message.add_alternative('<p>It is <b>broken</b>.</p><img src="https://tracker.test/p.gif">', subtype="html")
+    answer = (await client.post(f"/api/{workspace['key']}/mail/inbound", content=message.as_bytes(),
+                                headers={"Authorization": f"Bearer {token}"})).json()
+    assert answer["outcome"] == "created"
+    person = Person(client)
+    await login(person)
+    page = soup(await person.page("/tickets/1"))
+    frame = page.select_one("details.original-mail iframe")
+    assert frame is not None and frame.get("sandbox") is not None
+    body = (await client.get(frame["src"])).text
+    assert "<b>broken</b>" in body and "tracker.test" not in body

@@ -26,8 +26,8 @@ from app.web.params import Id, Text
 async def post_mail(viewer: Injected[Viewer], number: Id, entry_id: Id, images: Text = "") -> Response:
     ticket = await load(AgentTicket(viewer, number), Ticket.id)
     row = await TimelineEntry.select(TimelineEntry.body_html).where(
-        TimelineEntry.id == entry_id, TimelineEntry.ticket == ticket["id"], TimelineEntry.kind != "event",
-        TimelineEntry.body_html != "").first()
+        # Only mail posts and the "created" event of a ticket opened by mail carry HTML.
+        TimelineEntry.id == entry_id, TimelineEntry.ticket == ticket["id"], TimelineEntry.body_html != "").first()
     if row is None:
         raise NotFound(_("No such message."))
     return mail_frame(html=row["body_html"], remote_images=images == "1")
