@@ -92,8 +92,8 @@ def _refusal(why: str) -> str:
 def _mail_event(event: str | None, data: dict) -> str | None:
     """The events of mail in (issue 11), or None for another event."""
     if event == "files_refused":
-        names = "; ".join(f"{item.get('filename', '')} ({_refusal(item.get('why', ''))})"
-                          for item in data.get("files") or [])
+        names = "; ".join(_("%(filename)s (%(reason)s)", filename=item.get("filename", ""),
+                            reason=_refusal(item.get("why", ""))) for item in data.get("files") or [])
         return _("Files of the e-mail not added: %(files)s", files=names)
     if event == "participants":
         return _("Added to the conversation by e-mail: %(addresses)s", addresses=", ".join(data.get("added") or []))
