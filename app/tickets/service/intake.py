@@ -106,7 +106,7 @@ async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int |
         if faq_nonce:  # one UPDATE by unique key, only for a form whose FAQ suggestion was opened
             await deflection.ticket_sent(workspace["id"], faq_nonce)
         unit.event("created", {"source": new.channel.value, "status": unit.ticket["status"]})
-        unit.mail(messages.queue_ticket_created, confirmation_token=token)
+        unit.mail(messages.queue_ticket_created, confirmation_token=token, source=new.channel.value)
         if status == Status.OPEN:  # the group's opted-in members hear of it (unconfirmed: at confirmation)
             unit.mail(queue_routed, actor_id=actor.agent_id)
         if workspace["notify_admins_on_new_ticket"]:  # a setting: read only when it is on
@@ -136,9 +136,18 @@ async def confirm_ticket(workspace: dict, ticket_hash: str, token: str) -> bool:
         expected = c.ticket["confirmation_token_hash"]
         if not expected or not secrets.compare_digest(expected, token_hash(token or "")):
             raise Forbidden(_("This confirmation link is not valid."))
-        c.set("confirmation_token_hash", None)
-        c.event("confirmed")
-        c.move(Transition.CONFIRM)
-        c.mail(queue_routed)  # routed into its group now that it is open
-        await auto_assign_step(c)  # held back until now: the ticket was not open before
+        await confirm_step(c)
     return True
+
+
+async def confirm_step(c: Change) -> None:
+    """The customer's address is confirmed (the mailed link above, or their reply by mail to a
+    notification): open the ticket, tell them, route it, and assign it if its group does."""
+    if c.ticket["status"] != Status.AWAITING_CONFIRMATION:
+        return
+    c.set("confirmation_token_hash", None)
+    c.event("confirmed")
+    c.move(Transition.CONFIRM)
+    c.mail(messages.queue_ticket_confirmed)
+    c.mail(queue_routed)  # routed into its group now that it is open
+    await auto_assign_step(c)  # held back until now: the ticket was not open before
