@@ -224,11 +224,13 @@ async def queue_admin_new_ticket(*, workspace: dict, ticket: dict, admins: list[
 async def queue_ticket_assigned(*, workspace: dict, ticket: dict, agent_id: int, by: str = "") -> None:
     """The ticket was given to agent `agent_id` by someone else (`by`: the agent who did it; ""
     for round robin). Not sent when it went to someone else meanwhile in the same change, nor to
-    an agent who is inactive or of another workspace."""
+    an agent who is inactive, unconfirmed (the address is not proven theirs) or of another
+    workspace."""
     if ticket["assignee"] != agent_id:
         return
     agent = await Agent.select(Agent.email, Agent.first_name, Agent.last_name, Agent.lang, Agent.time_zone).where(
-        Agent.id == agent_id, Agent.workspace == workspace["id"], Agent.active.eq(True)).first()
+        Agent.id == agent_id, Agent.workspace == workspace["id"], Agent.active.eq(True),
+        Agent.confirmed.eq(True)).first()
     if agent is None:
         return
     site = links.current()

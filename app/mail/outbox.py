@@ -13,7 +13,10 @@ while building it) is a failed attempt of that mail only; the loop goes on with 
 
 A workspace that set up its own mail service (app/mail/workspace_mail.py) has its mail sent
 through its own SMTP server, from its own address; all other mail goes through the
-installation's server. Without an installation server only the former is sent.
+installation's server. Without an installation server only the former is sent. A workspace's
+mail through the installation's server comes from the installation's address under the
+workspace's name, with the workspace's address as Reply-To on what customers may answer
+(`_on_behalf_of`).
 """
 
 from __future__ import annotations

@@ -104,11 +104,20 @@ async def test_no_mail_to_an_inactive_agent_or_another_workspaces(database):
     other, stranger = await factories.workspace("Globex", email="gil@globex.test", name="Gil Globex")
     ticket = await factories.ticket(workspace)
     await Agent.update({Agent.active: False}).where(Agent.id == bea["id"])
-    async with write():
-        for agent_id in (bea["id"], stranger["id"]):
+
+    async def assigned_to(agent_id: int) -> None:
+        async with write():
             await messages.queue_ticket_assigned(workspace=workspace, ticket={**ticket, "assignee": agent_id},
                                                  agent_id=agent_id, by="Ann")
+
+    for agent_id in (bea["id"], stranger["id"]):
+        await assigned_to(agent_id)
+    await Agent.update({Agent.active: True, Agent.confirmed: False}).where(Agent.id == bea["id"])
+    await assigned_to(bea["id"])  # an address not proven hers
     assert await _mails("ticket_assigned") == []
+    await Agent.update({Agent.confirmed: True}).where(Agent.id == bea["id"])
+    await assigned_to(bea["id"])
+    assert len(await _mails("ticket_assigned")) == 1
 
 
 # -- confirmed -> customer ---------------------------------------------------------------------
