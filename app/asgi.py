@@ -43,6 +43,7 @@ from app.jobs.runner import JobRunner
 from app.links import Links, RoutePaths
 from app.live import events as live_events
 from app.live.streams import Live
+from app.mail import pipe as mail_pipe
 from app.mail import thread_ids
 from app.mail import vault as mail_vault
 from app.mail.inbound import MailIn
@@ -137,7 +138,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         # exempt from CSRF, each with the error shape its documentation promises.
         Router("/api/v1", route_handlers=[], exception_handlers=json_handlers(rest_api_shape),
                response_headers=router_headers("api")),
-        Router("/api", route_handlers=[], exception_handlers=json_handlers(helprealm_api_shape),
+        Router("/api", route_handlers=[*mail_pipe.ROUTES], exception_handlers=json_handlers(helprealm_api_shape),
                guards=[locale_web.workspace_locale_guard], response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
         Router("/", route_handlers=[*portal_web.ROUTES, *faq_web.ROUTES, uploads(portal_web.UPLOADS)],

@@ -51,6 +51,7 @@ class MailSettings:
     inbound_max_bytes: int = 25 * 1024 * 1024
     trusted_authserv_ids: tuple[str, ...] = ()
     loop_messages_per_minute: int = 20
+    auto_answers_per_hour: int = 5  # "we got your ticket" mails to one address; forged senders get no more
 
 
 @dataclass(frozen=True)

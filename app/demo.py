@@ -131,6 +131,9 @@ async def seed_if_empty(settings: Settings) -> bool:
     from app.workspaces.demo import seed_admin_demo  # round robin, audit rows, a finished export
 
     await seed_admin_demo(workspace["id"], admin["id"], settings.data_path)
+    from app.mail.demo import seed_mail_demo  # tickets by mail, a quarantined stranger, a bounce
+
+    await seed_mail_demo(workspace, settings)
 
     from app.search.indexer import SearchIndex, rebuild
 
@@ -219,3 +222,5 @@ async def print_login() -> None:
     print("  Languages: Administration > Settings > Language for the customer pages; Profile for your own")
     print("  (nina@demo.example is invited but has not chosen a password; otto@demo.example is inactive)")
     print(f"  Public page:  {site.public_page(admin['key'])}")
+    print(f"  Mail in:      workspace key {admin['key']}: helprealm mail-token --workspace {admin['key']}, "
+          "then helprealm mailgate (README, \"Mail in\")")

@@ -34,6 +34,17 @@ _CONTROLS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u202
 _DIGITS = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
 
 
+def valid_email(value: str) -> bool:
+    """True for an address a form would accept (the same rules as FieldErrors.email)."""
+    if not value or len(value) > EMAIL_MAX or has_line_break(value):
+        return False
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 def form_text(data: Mapping, name: str) -> str:
     """The field's single value ("" when absent). A field sent more than once is refused."""
     value = data.get(name)

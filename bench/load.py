@@ -357,7 +357,12 @@ async def floor(spec: dict) -> dict:
     }
 
 
-SCENARIOS = {"submit": submit, "agent": agent, "floor": floor}
+def _mail(spec: dict):
+    from bench.mail_load import mail  # the pipe endpoint's load (issue 11)
+    return mail(spec)
+
+
+SCENARIOS = {"submit": submit, "agent": agent, "floor": floor, "mail": _mail}
 
 
 def main() -> None:

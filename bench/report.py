@@ -13,6 +13,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 # one agent's requests (`*_p95_ms`); the figures with 4 agents at once are shown beside them.
 TARGETS = {
     "submit_tickets_per_s": (">=", 480),
+    "mail_messages_per_s": (">=", 100),
     "list_p95_ms": ("<=", 20),
     "ticket_page_p95_ms": ("<=", 25),
     "search_common_p95_ms": ("<=", 25),
@@ -54,6 +55,16 @@ def flatten(r: dict) -> dict:
         flat[f"{name}_x4_p95_ms"] = p["p95_ms"]
         flat[f"{name}_x4_req_per_s"] = p["req_per_s"]
         flat[f"{name}_errors"] = p["errors"]
+    m = r.get("mail")
+    if m:
+        flat.update({
+            "mail_messages_per_s": m["pipe"]["messages_per_s"],
+            "mail_new_p95_ms": m["pipe"]["new_p95_ms"],
+            "mail_reply_p95_ms": m["pipe"]["reply_p95_ms"],
+            "mail_errors": m["pipe"]["errors"],
+            "submit_during_mail_tickets_per_s": m["submit_during_mail"]["tickets_per_s"],
+            "mail_during_submit_per_s": m["mail_during_submit"].get("messages_per_s"),
+        })
     f = r.get("floor")
     if f:
         flat["floor_req_per_s"] = f["req_per_s"]

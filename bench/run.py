@@ -20,6 +20,7 @@ from urllib.parse import quote
 from bench import export as export_phase
 from bench import lists as list_phases
 from bench import live
+from bench import mail as mail_phase
 from bench.report import RESULTS, TARGETS, flatten, log, print_table, summary
 from bench.seed import seed
 from bench.server import Server, free_port, run_load, spawn
@@ -31,7 +32,8 @@ PYZ = REPO / "build" / "helprealm.pyz"
 REQUIRED_APP_MODULES = ("app.search.indexer", "app.search.service", "app.mail.outbox")
 
 AGENT_PHASES = ("list", "ticket_page", "search_common", "search_rare", "reply", "dashboard", "list_filtered")
-ALL_PHASES = (*AGENT_PHASES, "submit", "live", "bulk", "export")  # list_filtered, bulk: lists.py; export: export.py
+ALL_PHASES = (*AGENT_PHASES, "submit", "mail", "live", "bulk", "export")
+# mail: mail.py; list_filtered, bulk: lists.py; export: export.py
 
 def helprealm_cmd(config: str) -> list[str]:
     exe = Path(sys.executable).parent / "helprealm"
@@ -157,6 +159,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=20, help="seconds of measured ticket submission (default 20)")
     p.add_argument("--warmup", type=float, default=3, help="seconds of submission warm-up (default 3)")
     p.add_argument("--clients", type=int, default=8, help="concurrent customers / floor clients (default 8)")
+    p.add_argument("--mail-messages", type=int, default=600,
+                   help="messages through the pipe in the mail phase, half new, half replies (default 600)")
     p.add_argument("--reply-requests", type=int, default=150, help="replies per half of the reply phase (default 150)")
     p.add_argument("--concurrency", type=int, default=4,
                    help="agents at once in the throughput half of each agent phase (default 4)")
@@ -282,6 +286,14 @@ def main(argv=None) -> None:
             log(f"  {s['tickets_per_s']} tickets/s, POST p50/p95 {s['post_p50_ms']}/{s['post_p95_ms']} ms, "
                 f"errors {s['errors']}")
             memory["after_submit"] = memory_mb(server)
+        if "mail" in args.phases:
+            log(f"Mail in: {args.mail_messages} messages through the pipe, then the form while mail flows ...")
+            result["mail"] = mail_phase.measure(server, seeded, args, run_load, measure_submit, Path(sys.executable))
+            m = result["mail"]
+            log(f"  {m['pipe']['messages_per_s']} messages/s (target >= {mail_phase.MAIL_TARGET_PER_S}), "
+                f"form {m['submit_during_mail']['tickets_per_s']} tickets/s while "
+                f"{m['mail_during_submit'].get('messages_per_s')} messages/s flow in")
+            memory["after_mail"] = memory_mb(server)
         if "live" in args.phases:
             log(f"Live: {args.live_pages} ticket pages with their event stream, one change at a time ...")
             result["live"] = live.measure(server, seeded, args)

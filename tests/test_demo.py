@@ -10,11 +10,13 @@ from app.audit.tables import AuditEntry
 from app.canned.tables import CannedResponse
 from app.exports.tables import ExportJob
 from app.faq.tables import FaqEntry
-from app.mail.tables import OutboxMail
+from app.mail.tables import InboundMail, OutboxMail
 from app.tickets.status import Status
-from app.tickets.tables import Ticket, TicketTag, TimelineEntry
+from app.tickets.tables import Ticket, TicketParticipant, TicketTag, TimelineEntry
 from tests.helpers import Person, soup
 from tests.journeys import login
+
+MAIL_TICKETS = 2  # app/mail/demo.py: the invoice (with the customer's reply by mail) and the bounced one
 
 
 async def test_the_demo_seeds_once_and_its_admin_can_work(settings, client, capsys):
@@ -27,7 +29,8 @@ async def test_the_demo_seeds_once_and_its_admin_can_work(settings, client, caps
     assert await Agent.count().where(Agent.confirmed == False) == 1  # noqa: E712  (invited: Nina)
     assert await Agent.count().where(Agent.active == False) == 1  # noqa: E712  (left: Otto)
     assert await Agent.count().where(Agent.on_vacation == True) == 1  # noqa: E712
-    assert await Ticket.count() == len(demo.STORIES)
+    tickets = len(demo.STORIES) + MAIL_TICKETS
+    assert await Ticket.count() == tickets
     statuses = {row["status"] for row in await Ticket.select(Ticket.status)}
     assert statuses == set(Status), "every status has a ticket to show"
     assert await TimelineEntry.count().where(TimelineEntry.kind == "note") >= 1
@@ -41,13 +44,18 @@ async def test_the_demo_seeds_once_and_its_admin_can_work(settings, client, caps
     assert await AuditEntry.count() >= 3
     exported = await ExportJob.select().where(ExportJob.status == "done")
     assert len(exported) == 1 and (settings.data_path / "exports" / exported[0]["file_name"]).is_file()
+    # Mail in (app/mail/demo.py): a reply posted, a stranger quarantined, an auto-reply dropped, a bounce.
+    outcomes = [row["outcome"] for row in await InboundMail.select(InboundMail.outcome).order_by(InboundMail.id)]
+    assert outcomes == ["created", "appended", "quarantined", "dropped", "created", "dropped"]
+    assert await OutboxMail.count().where(OutboxMail.bounced_at.is_not_null()) == 1
+    assert await TicketParticipant.count() == 1
     created_days = {row["created_at"].date() for row in await Ticket.select(Ticket.created_at)}
     assert len(created_days) >= 5, "the week's chart has several days to draw"
 
     person = Person(client)
     await login(person, email=demo.ADMIN_EMAIL, password=demo.ADMIN_PASSWORD)
     rows = soup(await person.page("/tickets?scope=all")).select("tr[data-ticket]")
-    assert len(rows) == len(demo.STORIES)
-    assert soup(await person.page("/admin")).select_one("[data-count=tickets]").get_text() == str(len(demo.STORIES))
-    for number in range(1, len(demo.STORIES) + 1):
+    assert len(rows) == tickets
+    assert soup(await person.page("/admin")).select_one("[data-count=tickets]").get_text() == str(tickets)
+    for number in range(1, tickets + 1):
         await person.page(f"/tickets/{number}")

@@ -147,6 +147,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "agent.canned_delete"): (303, 303, 404, 404),
     ("GET", "agent.canned_picker"): (303, 303, 400, 400),  # without ?ticket=
     ("GET", "agent.canned_fill"): (303, 303, 400, 400),
+    ("POST", "api.mail_inbound"): (401, 401, 401, 401),  # no mail gateway token
     ("GET", "portal.index"): (200, 200, 200, 200),
     ("POST", "portal.create"): (422, 422, 422, 422),
     ("GET", "portal.open"): (303, 303, 303, 303),  # a well-formed hash: to its page, which knows
@@ -217,7 +218,8 @@ def _path(world: World, audience: str, name: str) -> str:
               "ticket_hash": world.ticket["hash"] if audience != "anonymous" else "0" * 32,
               "token": "not-a-token", "file_path": "css/app.css", "entry_id": 1,
               "response_id": 1, "type_id": 999999, "job_id": 1, "group_id": 999999, "agent_id": 1,
-              "section": "general", "image_id": 999999, "faq_id": 999999, "code": "de"}
+              "section": "general", "image_id": 999999, "faq_id": 999999, "code": "de",
+              "workspace": world.workspace["key"]}
     app = world.app
     handler = next(h for r in app.routes for h in r.route_handlers if h.name == name)
     needed = {p for path in handler.paths for p in params if "{" + p in path}

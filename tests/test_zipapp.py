@@ -153,3 +153,23 @@ def test_pyz_serves_from_an_empty_folder(pyz, tmp_path):
     assert (folder / "data" / "helprealm.sqlite").exists()
     assert (folder / "search_index").is_dir()
     assert server.returncode in (0, -15), server.returncode
+
+
+def test_pyz_reads_bounces_and_mail_with_its_own_packages(pyz, tmp_path):
+    """flufl.bounce finds its detectors (loaded by scanning its package folder) and nh3 sanitizes,
+    from the pyz's extracted site-packages."""
+    dsn = ("From: MAILER-DAEMON@mx.test\\r\\nContent-Type: multipart/report; report-type=delivery-status; "
+           "boundary=B\\r\\n\\r\\n--B\\r\\nContent-Type: message/delivery-status\\r\\n\\r\\n"
+           "Reporting-MTA: dns; mx\\r\\n\\r\\n"
+           "Final-Recipient: rfc822; gone@x.test\\r\\nAction: failed\\r\\nStatus: 5.1.1\\r\\n--B--\\r\\n")
+    probe = (
+        "from app.mail.bounces import failed_addresses; from app.mail.safe_html import sanitize; "
+        "import flufl.bounce; "
+        f"print(sorted(failed_addresses(b'{dsn}')), sanitize('<b onclick=x>hi</b><script>x</script>'), "
+        "flufl.bounce.__file__)"
+    )
+    run = subprocess.run([_python(), str(pyz), "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                         env={**_env(), "SHIV_INTERPRETER": "1"}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("['gone@x.test'] <b>hi</b> "), run.stdout
+    assert ".venv" not in run.stdout, run.stdout

@@ -109,9 +109,9 @@ def _build(msg: Message) -> ParsedMessage:
     if not text.strip() and html:
         text = html_to_text(html)
     return ParsedMessage(
-        message_id=_first_id(_raw(msg, "message-id")),
-        in_reply_to=_first_id(_raw(msg, "in-reply-to")),
-        references=_MESSAGE_ID.findall(_raw(msg, "references")),
+        message_id=_first_id(_ids(msg, "message-id")),
+        in_reply_to=_first_id(_ids(msg, "in-reply-to")),
+        references=_MESSAGE_ID.findall(_ids(msg, "references")),
         subject=_header(msg, "subject"),
         from_address=from_address,
         from_name=from_name,
@@ -160,6 +160,13 @@ def _header(msg: Message, name: str) -> str:
     except Exception:  # fall through to the raw text
         pass
     return _one_line(_header_text(_raw(msg, name)))
+
+
+def _ids(msg: Message, name: str) -> str:
+    """A header of message ids. Python's own `email` folds a long id in an unstructured header
+    (In-Reply-To, References) into RFC 2047 encoded-words, so some senders' ids arrive encoded."""
+    raw = _raw(msg, name)
+    return _header_text(raw) if "=?" in raw else raw
 
 
 def _first_id(raw: str) -> str | None:

@@ -103,7 +103,8 @@ async def tag_suggestions(workspace_id: int, prefix: str) -> list[str]:
 # group moves, priority or type changes, tags, deadlines, or the earlier text of an edited post.
 # (A file kept from the customer, should that come, must not write a customer-visible event.)
 CUSTOMER_POSTS = ("customer", "reply")
-CUSTOMER_EVENTS = ("created", "status", "confirmed", "merged", "attachment", "attachment_deleted")
+CUSTOMER_EVENTS = ("created", "status", "confirmed", "merged", "attachment", "attachment_deleted", "files_refused",
+                   "follow_up")
 
 
 # The thread is the ticket page's biggest read (dozens of entries): written as SQL, so Piccolo does

@@ -77,7 +77,33 @@ def event_text(entry: dict) -> str:
         filename = data.get("filename", "")
         return _("File added: %(filename)s by %(name)s", filename=filename, name=by) if by else \
             _("File added: %(filename)s", filename=filename)
-    return _("Ticket changed")
+    mail_text = _mail_event(event, data)
+    return mail_text if mail_text is not None else _("Ticket changed")
+
+
+# Why a file of a mail was not taken (app/mail/inbound.py stores the code, the reader gets words).
+def _refusal(why: str) -> str:
+    return {
+        "type": _("file type not accepted"), "size": _("too large"), "empty": _("empty"),
+        "uploads_off": _("uploads are switched off"), "ticket_full": _("the ticket holds no more files"),
+    }.get(why, _("not accepted"))
+
+
+def _mail_event(event: str | None, data: dict) -> str | None:
+    """The events of mail in (issue 11), or None for another event."""
+    if event == "files_refused":
+        names = "; ".join(f"{item.get('filename', '')} ({_refusal(item.get('why', ''))})"
+                          for item in data.get("files") or [])
+        return _("Files of the e-mail not added: %(files)s", files=names)
+    if event == "participants":
+        return _("Added to the conversation by e-mail: %(addresses)s", addresses=", ".join(data.get("added") or []))
+    if event == "follow_up":
+        if data.get("to"):
+            return _("The customer wrote again by e-mail: continued in #%(number)s", number=data["to"])
+        return _("Follow-up to the closed ticket #%(number)s", number=data.get("from", ""))
+    if event == "bounced":
+        return _("The e-mail to %(address)s could not be delivered", address=data.get("to", ""))
+    return None
 
 
 def _merged(data: dict, by: str) -> str:

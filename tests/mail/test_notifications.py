@@ -3,6 +3,9 @@ and through a real SMTP server (aiosmtpd) the From and Reply-To of both kinds of
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+from email.utils import make_msgid
+
 import pytest
 
 from app import clock
@@ -12,7 +15,7 @@ from app.config import MailSettings
 from app.db import write
 from app.errors import NotFound
 from app.groups import service as groups
-from app.mail import messages, thread_ids, workspace_mail
+from app.mail import gateway, messages, thread_ids, workspace_mail
 from app.mail.outbox import OutboxSender
 from app.mail.quotes import REPLY_ABOVE, split_reply
 from app.mail.safe_html import split_quote
@@ -23,7 +26,7 @@ from app.tickets.inputs import Channel, FieldChanges, NewTicket, Reply
 from app.tickets.queries import default_group_id, ticket_types
 from app.tickets.service import BulkAction, BulkChange
 from app.tickets.status import Status
-from app.tickets.tables import TicketParticipant
+from app.tickets.tables import Ticket, TicketParticipant, TimelineEntry
 from app.workspaces.service import update_settings
 from tests import factories
 
@@ -327,3 +330,75 @@ async def test_a_cancelled_workspaces_mail_still_goes(database, smtp_server, mon
     await OutboxSender(_installation(smtp_server.port)).run_once()
     [mail] = smtp_server.messages
     assert mail["From"] == "HelpRealm <desk@helprealm.test>" and mail["Reply-To"] is None
+
+
+# -- by mail and back: the pipeline (app/mail/inbound.py) reads what these mails make ----------
+
+@pytest.fixture
+async def pipe(client):
+    """(workspace, admin viewer, pipe): `pipe(raw)` posts a message to the workspace's pipe endpoint."""
+    workspace, admin = await factories.workspace()
+    token = await gateway.generate_token(workspace["id"], None)
+
+    async def post(raw: bytes) -> dict:
+        response = await client.post(f"/api/{workspace['key']}/mail/inbound", content=raw, headers={
+            "Content-Type": "message/rfc822", "Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        return response.json()
+    return workspace, await factories.viewer(admin), post
+
+
+def _answer(ours: dict | None, body: str, *, sender: str = "sally@customer.test", cc: str = "",
+            subject: str = "Printer on fire") -> bytes:
+    """A mail client's message: with `ours` (an outbox row), a reply to it, our text quoted below."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "help@acme.test"
+    if cc:
+        message["Cc"] = cc
+    message["Message-ID"] = make_msgid(domain="customer.test")
+    if ours is None:
+        message["Subject"] = subject
+        message.set_content(body)
+        return message.as_bytes()
+    message["Subject"] = f"Re: {ours['subject']}"
+    message["In-Reply-To"] = message["References"] = ours["message_id"]
+    quoted = "\n".join(f"> {line}" if line else ">" for line in ours["body_text"].split("\n"))
+    message.set_content(f"{body}\n\nOn Tue, 24 Nov 2026 at 10:06, Acme <desk@helprealm.test> wrote:\n{quoted}\n")
+    return message.as_bytes()
+
+
+async def test_a_new_mail_is_answered_auto_replied_and_a_reply_confirms(pipe):
+    workspace, _ann, post = pipe
+    answer = await post(_answer(None, "It is really on fire."))
+    assert answer["outcome"] == "created"
+    [ack] = await _mails("ticket_created")
+    assert ack["headers"]["Auto-Submitted"] == "auto-replied" and ack["to_address"] == "sally@customer.test"
+
+    workspace = await update_settings(workspace["id"], confirm_email=True)
+    ticket = await factories.ticket(workspace, subject="Second")
+    assert ticket["status"] == Status.AWAITING_CONFIRMATION
+    [_first, ask] = await _mails("ticket_created")
+    assert ask["headers"]["Auto-Submitted"] == "auto-generated" and "confirmation=" in ask["body_text"]
+    assert (await post(_answer(ask, "Yes, that was me.")))["outcome"] == "appended"
+    [confirmed] = await _mails("ticket_confirmed")
+    assert confirmed["ticket"] == ticket["id"] and confirmed["to_address"] == "sally@customer.test"
+    entries = await TimelineEntry.select().where(TimelineEntry.ticket == ticket["id"],
+                                                 TimelineEntry.kind == "customer").order_by(TimelineEntry.id)
+    assert entries[-1]["body"] == "Yes, that was me."  # not our mail quoted below it
+
+
+async def test_a_participants_answer_to_their_copy_threads_into_the_ticket(pipe):
+    _workspace, ann, post = pipe
+    answer = await post(_answer(None, "It is on fire.", cc="Carl Copy <Carl@Customer.test>"))
+    ticket = await Ticket.select().where(Ticket.hash == answer["ticket"]).first()
+    await tickets.agent_reply(ann, ticket["number"], Reply("Unplug it."))
+    [copy] = await _mails("participant_reply")
+    assert copy["to_address"] == "carl@customer.test"
+
+    answer = await post(_answer(copy, "Done, it is out.", sender="carl@customer.test"))
+    assert answer == {"code": 200, "outcome": "appended", "ticket": ticket["hash"], "reason": ""}
+    last = await TimelineEntry.select().where(TimelineEntry.ticket == ticket["id"],
+                                              TimelineEntry.kind == "customer").order_by(
+        TimelineEntry.id, ascending=False).first()
+    assert last["body"] == "Done, it is out." and last["author_name"] != ticket["customer_name"]

@@ -204,3 +204,13 @@ def test_one_message_delivered_twice_has_one_key_and_one_without_an_id_is_keyed_
     bare = b"From: a@b.test\r\nSubject: Hi\r\n\r\nHello\r\n"
     assert dedup_key(parse_message(bare), bare).startswith("sha256:")
     assert dedup_key(parse_message(bare), bare) != dedup_key(parse_message(bare + b"!"), bare + b"!")
+
+
+def test_message_ids_folded_into_encoded_words_are_read():
+    """Python's own email package folds a long In-Reply-To into RFC 2047 encoded-words."""
+    long_id = "<t." + "a" * 32 + "." + "b" * 16 + "." + "c" * 16 + "@helprealm.example>"
+    raw = (b"From: a@b.test\r\nSubject: x\r\nIn-Reply-To: =?utf-8?q?" + long_id.replace("@", "=40").replace(
+        "<", "=3C").replace(">", "=3E").replace(".", "=2E").encode() + b"?=\r\nReferences: " + long_id.encode()
+        + b"\r\n\r\nbody\r\n")
+    parsed = parse_message(raw)
+    assert parsed.in_reply_to == long_id.strip("<>") and parsed.references == [long_id.strip("<>")]

@@ -63,11 +63,15 @@ async def _check(workspace: dict, new: NewTicket) -> None:
 
 
 async def create_ticket(workspace: dict, new: NewTicket, *, actor: Actor = CUSTOMER,
-                        faq_nonce: str | None = None) -> Created:
+                        faq_nonce: str | None = None, acknowledge: bool = True,
+                        created_data: dict | None = None) -> Created:
     """Open a ticket for a customer: the public form, an agent on their behalf, the API or mail.
-    `faq_nonce`: the public form's nonce, for FAQ deflection counting (app/faq/deflection.py)."""
+    `faq_nonce`: the public form's nonce, for FAQ deflection counting (app/faq/deflection.py).
+    `acknowledge`: mail the customer the ticket's link (mail in holds it back from a sender who
+    had too many); `created_data`: more for the "created" event (a mail's quoted text)."""
     await _check(workspace, new)
-    return await _insert(workspace, new, actor, await queries.default_group_id(workspace["id"]), faq_nonce)
+    return await _insert(workspace, new, actor, await queries.default_group_id(workspace["id"]), faq_nonce,
+                         acknowledge=acknowledge, created_data=created_data)
 
 
 async def create_for_customer(viewer: Viewer, new: NewTicket, group_id: int, assignee_id: int | None) -> Created:
@@ -89,7 +93,8 @@ async def create_for_customer(viewer: Viewer, new: NewTicket, group_id: int, ass
 
 
 async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int | None,
-                  faq_nonce: str | None = None) -> Created:
+                  faq_nonce: str | None = None, *, acknowledge: bool = True,
+                  created_data: dict | None = None) -> Created:
     needs_confirmation = bool(workspace["confirm_email"]) and new.channel in CHANNELS_NEEDING_CONFIRMATION
     needs_confirmation = needs_confirmation and actor.kind == "customer"
     token, digest = new_token() if needs_confirmation else (None, None)
@@ -105,8 +110,9 @@ async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int |
         unit = Change(rows[0], actor, now=now)
         if faq_nonce:  # one UPDATE by unique key, only for a form whose FAQ suggestion was opened
             await deflection.ticket_sent(workspace["id"], faq_nonce)
-        unit.event("created", {"source": new.channel.value, "status": unit.ticket["status"]})
-        unit.mail(messages.queue_ticket_created, confirmation_token=token, source=new.channel.value)
+        unit.event("created", {"source": new.channel.value, "status": unit.ticket["status"], **(created_data or {})})
+        if acknowledge:
+            unit.mail(messages.queue_ticket_created, confirmation_token=token, source=new.channel.value)
         if status == Status.OPEN:  # the group's opted-in members hear of it (unconfirmed: at confirmation)
             unit.mail(queue_routed, actor_id=actor.agent_id)
         if workspace["notify_admins_on_new_ticket"]:  # a setting: read only when it is on
@@ -136,18 +142,20 @@ async def confirm_ticket(workspace: dict, ticket_hash: str, token: str) -> bool:
         expected = c.ticket["confirmation_token_hash"]
         if not expected or not secrets.compare_digest(expected, token_hash(token or "")):
             raise Forbidden(_("This confirmation link is not valid."))
-        await confirm_step(c)
+        confirm_step(c)
+        await auto_assign_step(c)  # held back until now: the ticket was not open before
     return True
 
 
-async def confirm_step(c: Change) -> None:
-    """The customer's address is confirmed (the mailed link above, or their reply by mail to a
-    notification): open the ticket, tell them, route it, and assign it if its group does."""
+def confirm_step(c: Change, via: str | None = None) -> None:
+    """The customer's address is confirmed: by the mailed link above, or (`via="mail"`) by their
+    reply to a notification (app/tickets/service/mail_in.py). The ticket opens, the customer is
+    told, the group's members hear of it. Round robin is the caller's: after the step, when
+    nothing else in its change moves the status any more."""
     if c.ticket["status"] != Status.AWAITING_CONFIRMATION:
         return
     c.set("confirmation_token_hash", None)
-    c.event("confirmed")
+    c.event("confirmed", {"via": via} if via else None)
     c.move(Transition.CONFIRM)
     c.mail(messages.queue_ticket_confirmed)
     c.mail(queue_routed)  # routed into its group now that it is open
-    await auto_assign_step(c)  # held back until now: the ticket was not open before

@@ -122,10 +122,14 @@ class Change:
     def changed(self, field: str) -> bool:
         return self.ticket[field] != self.before[field]
 
-    def post(self, kind: str, body: str, *, touch: bool = True) -> None:
-        """A customer message, agent reply or internal note."""
-        author = self.ticket["customer_name"] if kind == "customer" else self.actor.name
-        self._entry(kind, body=body, author_name=author)
+    def post(self, kind: str, body: str, *, touch: bool = True, author: str | None = None, html: str = "",
+             data: dict | None = None) -> None:
+        """A customer message, agent reply or internal note. `author`: another name than the
+        customer's or the agent's (a CC participant writing by mail); `html` and `data`: what a
+        mail brought besides its text (the raw HTML, the quoted history, the sender)."""
+        if author is None:
+            author = self.ticket["customer_name"] if kind == "customer" else self.actor.name
+        self._entry(kind, body=body, author_name=author, body_html=html, data=data or {})
         self._touched = self._touched or touch
 
     def event(self, code: str, data: dict | None = None) -> None:
