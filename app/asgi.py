@@ -43,9 +43,11 @@ from app.jobs.runner import JobRunner
 from app.links import Links, RoutePaths
 from app.live import events as live_events
 from app.live.streams import Live
+from app.mail import admin as mail_admin
+from app.mail import gateway_api, thread_ids
 from app.mail import pipe as mail_pipe
-from app.mail import thread_ids
 from app.mail import vault as mail_vault
+from app.mail.imap_in import ImapFetcher
 from app.mail.inbound import MailIn
 from app.mail.outbox import OutboxSender
 from app.migrate import migrate
@@ -73,7 +75,7 @@ from app.web.security import add_security_headers, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
 from app.web.templating import template_config
 from app.workspaces import admin as workspace_admin
-from app.workspaces import admin_cancel, admin_mail, admin_settings
+from app.workspaces import admin_cancel, admin_mail, admin_mail_gateway, admin_settings
 
 log = logging.getLogger("helprealm")
 
@@ -106,11 +108,19 @@ ADMIN_ROUTES = [
     *groups_admin.ROUTES,
     *agents_admin.ROUTES,
     *admin_mail.ROUTES,
+    *admin_mail_gateway.ROUTES,
+    *mail_admin.ROUTES,  # the quarantine
     *exports_web.ROUTES,
     *faq_admin.ROUTES,
     *admin_settings.ROUTES,
     *profile_admin.ROUTES,
     *admin_cancel.ROUTES,
+]
+
+# The HelpRealm API (/api/{workspace}/...), one line per part.
+API_ROUTES = [
+    *mail_pipe.ROUTES,  # the pipe: one raw message (helprealm mailgate)
+    *gateway_api.ROUTES,  # the Trivial Tickets mail gateway (receive, fetchMails, verifyMail)
 ]
 
 
@@ -138,7 +148,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         # exempt from CSRF, each with the error shape its documentation promises.
         Router("/api/v1", route_handlers=[], exception_handlers=json_handlers(rest_api_shape),
                response_headers=router_headers("api")),
-        Router("/api", route_handlers=[*mail_pipe.ROUTES], exception_handlers=json_handlers(helprealm_api_shape),
+        Router("/api", route_handlers=API_ROUTES, exception_handlers=json_handlers(helprealm_api_shape),
                guards=[locale_web.workspace_locale_guard], response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
         Router("/", route_handlers=[*portal_web.ROUTES, *faq_web.ROUTES, uploads(portal_web.UPLOADS)],
@@ -168,8 +178,9 @@ def create_app(settings: Settings) -> Litestar:
     search = SearchService(settings.index_path)
     exports = exports_dir(settings.data_path)
     mail_in = MailIn(settings, storage)
-    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, Cleanup(exports_dir=exports), JobRunner(),
-                             ExportRunner(exports)])
+    cleanup = Cleanup(exports_dir=exports, quarantine_dir=settings.quarantine_path)
+    loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, cleanup, JobRunner(),
+                             ExportRunner(exports), ImapFetcher(mail_in, settings.mail)])
     live = Live()  # in-process pub/sub; ticket changes are published to it after each commit
 
     @contextlib.asynccontextmanager

@@ -1,4 +1,5 @@
-"""The `helprealm` command: serve, migrate, reindex, create-workspace, api-token, mail-token, export, --version."""
+"""The `helprealm` command: serve, migrate, reindex, create-workspace, api-token, mail-token, mailgate, mail,
+export, --version."""
 
 from __future__ import annotations
 
@@ -240,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     mail_token = command("mail-token", cmd_mail_token,
                          "generate a workspace's mail gateway token and print it (revokes the old one)")
     mail_token.add_argument("--workspace", required=True, help="the workspace key")
+    sub.add_parser("mailgate", help="deliver a message from standard input (an MTA's pipe); --help for more")
+    sub.add_parser("mail", help="the mail gateway's tool: submit, fetch, or a menu; --help for more")
     export = command("export", cmd_export, "export a workspace's tickets created in a date range")
     export.add_argument("--workspace", required=True, help="the workspace key")
     export.add_argument("--from", dest="date_from", required=True, help="first day, YYYY-MM-DD (UTC)")
@@ -251,7 +254,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Programs of their own (standard library only, exit statuses an MTA reads): their own parsers.
+STANDALONE = {"mailgate": "app.mail.mailgate", "mail": "app.mail.mail_cli"}
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] and argv[0] in STANDALONE:
+        import importlib
+
+        sys.exit(importlib.import_module(STANDALONE[argv[0]]).main(argv[1:]))
     args = build_parser().parse_args(argv)
     args.func(args)
 

@@ -52,6 +52,8 @@ class MailSettings:
     trusted_authserv_ids: tuple[str, ...] = ()
     loop_messages_per_minute: int = 20
     auto_answers_per_hour: int = 5  # "we got your ticket" mails to one address; forged senders get no more
+    # IMAP inboxes without IDLE are polled this often (app/mail/imap_in.py).
+    imap_poll_seconds: float = 60.0
 
 
 @dataclass(frozen=True)

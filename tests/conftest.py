@@ -12,7 +12,7 @@ from app.asgi import create_app
 from app.config import Settings
 from tests.helpers import Person
 
-pytest_plugins = ["tests.fixtures.smtp"]
+pytest_plugins = ["tests.fixtures.smtp", "tests.fixtures.dovecot"]
 
 IN_CI = os.environ.get("CI") == "true"
 

@@ -51,6 +51,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "agent.update"): (303, 303, 303, 303),  # nothing changed: back to the ticket
     ("POST", "agent.upload"): (303, 303, 422, 422),
     ("GET", "agent.file"): (303, 303, 200, 200),
+    ("GET", "agent.post_mail"): (303, 303, 404, 404),  # entry 1 is no mail with HTML
     ("GET", "agent.new_ticket"): (303, 303, 200, 200),
     ("POST", "agent.create_ticket"): (303, 303, 422, 422),
     ("POST", "agent.take"): (303, 303, 303, 303),  # the superadmin takes it last
@@ -98,6 +99,15 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "admin.api"): (303, 303, 403, 200),
     ("POST", "admin.api_token"): (303, 303, 403, 200),
     ("POST", "admin.api_access"): (303, 303, 403, 303),
+    ("POST", "admin.mail_gateway_token"): (303, 303, 403, 200),  # the mail gateway section of /admin/mail
+    ("POST", "admin.mail_gateway_save"): (303, 303, 403, 422),
+    ("POST", "api.mail_receive"): (401, 401, 401, 401),  # the Trivial Tickets mail gateway: its token only
+    ("GET", "api.mail_fetch"): (401, 401, 401, 401),
+    ("POST", "api.mail_verify"): (401, 401, 401, 401),
+    ("GET", "admin.quarantine"): (303, 303, 403, 200),  # the mail quarantine (app/mail/admin.py)
+    ("GET", "admin.quarantine_mail"): (303, 303, 403, 404),  # message 999999: not this workspace's
+    ("GET", "admin.quarantine_view"): (303, 303, 403, 404),
+    ("POST", "admin.quarantine_decide"): (303, 303, 403, 404),
     ("GET", "admin.export"): (303, 303, 403, 200),
     ("POST", "admin.export_run"): (303, 303, 403, 422),  # no dates
     ("GET", "admin.export_job"): (303, 303, 403, 404),  # no export job 1 in this world
@@ -219,7 +229,7 @@ def _path(world: World, audience: str, name: str) -> str:
               "token": "not-a-token", "file_path": "css/app.css", "entry_id": 1,
               "response_id": 1, "type_id": 999999, "job_id": 1, "group_id": 999999, "agent_id": 1,
               "section": "general", "image_id": 999999, "faq_id": 999999, "code": "de",
-              "workspace": world.workspace["key"]}
+              "workspace": world.workspace["key"], "mail_id": 999999}
     app = world.app
     handler = next(h for r in app.routes for h in r.route_handlers if h.name == name)
     needed = {p for path in handler.paths for p in params if "{" + p in path}

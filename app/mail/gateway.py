@@ -18,7 +18,8 @@ from piccolo.table import Table
 from app import clock
 from app.accounts.tokens import new_token, token_hash
 from app.audit.service import record
-from app.db import ENGINE, write
+from app.cache import TTLCache
+from app.db import ENGINE, on_commit, write
 
 TOKEN_MAX = 200  # a longer "token" is refused before hashing
 
@@ -63,3 +64,37 @@ async def verify_mail_token(workspace_id: int, token: str) -> bool:
         return False
     row = await state(workspace_id)
     return bool(row["token_hash"]) and hmac.compare_digest(row["token_hash"], token_hash(token))
+
+
+# -- outgoing mail through the gateway ----------------------------------------------------------
+
+# The outbox sender asks on every pass (every few seconds) which workspaces' mail it must leave to
+# the gateway: cached, and dropped after the commit that changes the setting (the CLI's changes, in
+# another process, show within the TTL).
+_delivering: TTLCache[tuple] = TTLCache("workspaces delivering through the mail gateway", ttl=30.0)
+
+
+async def workspaces_delivering_outgoing() -> tuple[int, ...]:
+    """Ids of the workspaces whose outgoing mail an outside program fetches (fetchMails)."""
+    async def load() -> tuple:
+        rows = await MailGateway.select(MailGateway.workspace).where(MailGateway.deliver_outgoing.eq(True))
+        return tuple(r["workspace"] for r in rows)
+
+    return await _delivering.get("all", load) or ()
+
+
+async def set_deliver_outgoing(workspace_id: int, actor, deliver: bool) -> None:
+    """Switch the workspace's outgoing mail between SMTP and the gateway (audited)."""
+    async with write():
+        before = await state(workspace_id)
+        if bool(before["deliver_outgoing"]) == deliver:
+            return
+        if before.get("id"):
+            await MailGateway.update({MailGateway.deliver_outgoing: deliver}).where(MailGateway.id == before["id"])
+        else:
+            await MailGateway(workspace=workspace_id, deliver_outgoing=deliver).save()
+        await record(workspace_id, actor, "mail_delivery.changed", subject="mail",
+                     before={"deliver_outgoing": bool(before["deliver_outgoing"])},
+                     after={"deliver_outgoing": deliver})
+        # After the outermost commit: the sender must not re-read (and cache) the old rows meanwhile.
+        on_commit(_delivering.invalidate)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from app import clock, db
@@ -78,6 +78,7 @@ class _Message:
     parsed: ParsedMessage | None = None
     sender: str = ""
     history: dict | None = None  # _history(): seen before, the sender's recent messages
+    ours: list[str] = field(default_factory=list)  # our own addresses (never participants)
 
     def row(self, outcome: str, **values) -> InboundMail:
         parsed = self.parsed
@@ -121,8 +122,8 @@ class MailIn:
         parsed, workspace = message.parsed, message.workspace
         named = thread_ids.tickets_in_ids(parsed.in_reply_to, parsed.references)
         headers = {**parsed.guard_headers, "content-type": parsed.content_type}
-        reason = filters.first_reason(headers, message.sender, await self._our_addresses(workspace),
-                                      replies_to_us=bool(named))
+        message.ours = [a.lower() for a in await self._our_addresses(workspace) if a]
+        reason = filters.first_reason(headers, message.sender, message.ours, replies_to_us=bool(named))
         if reason:
             return await self._drop(message, reason)
         if not message.sender or not valid_email(message.sender):
@@ -243,7 +244,7 @@ class MailIn:
         html = parsed.html or ""
         if html and not split_quote(html)[0].strip():
             html = ""
-        ours = {a.lower() for a in parsed.to} | {message.sender}
+        ours = {a.lower() for a in parsed.to} | {message.sender} | set(message.ours)
         post = mail_in.MailPost(sender=message.sender, name=parsed.from_name, subject=parsed.subject, text=text,
                                 quoted=written.quoted[:TEXT_HARD_LIMIT], html=html[:HTML_LIMIT],
                                 cc=[a.lower() for a in parsed.cc if a and a.lower() not in ours][:20])

@@ -33,7 +33,7 @@ from app import clock
 from app.config import MailSettings
 from app.db import write
 from app.errors import NotFound
-from app.mail import probe, workspace_mail
+from app.mail import gateway, probe, workspace_mail
 from app.mail.compose import CUSTOMER_MAILS, build_message, envelope, new_message_id
 from app.mail.tables import MailAttempt, OutboxMail
 from app.workspaces.service import get_by_id
@@ -108,6 +108,11 @@ class OutboxSender:
         # Headers stay JSON text here and are decoded per mail, so one corrupt row cannot fail the
         # whole batch (and with it every mail behind it).
         query = OutboxMail.select().where(OutboxMail.status == PENDING, OutboxMail.next_attempt_at <= clock.now())
+        # Mail of a workspace that delivers through the mail gateway waits for its fetchMails
+        # (app/mail/gateway_outbox.py): SMTP must never send what the gateway will send too.
+        gateway_only = await gateway.workspaces_delivering_outgoing()
+        if gateway_only:
+            query = query.where(OutboxMail.workspace.is_null() | OutboxMail.workspace.not_in(list(gateway_only)))
         if not self.enabled:  # only the mail of workspaces with their own server can go
             own = await workspace_mail.workspaces_with_own_smtp()
             if not own:

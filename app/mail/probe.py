@@ -47,6 +47,23 @@ async def smtp_send(server: Server, message: EmailMessage, sender: str, recipien
 
 async def imap_login(server: Server, *, allow_private: bool, timeout: float = IMAP_TIMEOUT) -> str:
     """Log in and select the folder; returns the server's answer. Raises on failure."""
+    client, login = await imap_connect(server, allow_private=allow_private, timeout=timeout)
+    try:
+        selected = await client.select(server.folder)
+        if selected.result != "OK":
+            return _failed(selected)
+        await client.logout()
+        return "OK " + " ".join(line.decode(errors="replace") for line in login.lines if line)[:300]
+    finally:
+        imap_close(client)
+
+
+async def imap_connect(server: Server, *, allow_private: bool, timeout: float = IMAP_TIMEOUT,
+                       conn_lost_cb=None) -> tuple[aioimaplib.IMAP4, aioimaplib.Response]:
+    """A logged-in client (through the SSRF guard, TLS or STARTTLS as the server says) and the
+    login's answer; the caller closes it with `imap_close`. Raises Unusable, ImapRefused, OSError,
+    TimeoutError or aioimaplib's errors. The test button and the IMAP fetcher (imap_in.py) both
+    connect here."""
     if server.password is None:
         raise Unusable(_("The stored IMAP password can no longer be read: enter it again."))
     try:
@@ -54,28 +71,30 @@ async def imap_login(server: Server, *, allow_private: bool, timeout: float = IM
     except HostRefused as exc:
         raise Unusable(str(exc)) from None
     context = ssl.create_default_context() if server.security == "tls" else None
-    client = _IMAP(sock, server.host, context, timeout)
+    client = _IMAP(sock, server.host, context, timeout, conn_lost_cb)
     try:
         await client.wait_hello_from_server()
         if server.security == "starttls":
             await client.starttls(ssl.create_default_context())
         login = await client.login(server.username, server.password)
         if login.result != "OK":
-            return _failed(login)
-        selected = await client.select(server.folder)
-        if selected.result != "OK":
-            return _failed(selected)
-        await client.logout()
-        return "OK " + " ".join(line.decode(errors="replace") for line in login.lines if line)[:300]
-    finally:
-        # The transport owns the socket once connected: closing only the socket would leave its
-        # file descriptor registered with the event loop.
-        transport = client.protocol.transport if client.protocol else None
-        if transport is not None:
-            transport.close()
-        else:
-            client._client_task.cancel()
-            sock.close()
+            _failed(login)
+    except BaseException:
+        imap_close(client)
+        raise
+    return client, login
+
+
+def imap_close(client: aioimaplib.IMAP4) -> None:
+    """Close the connection without a goodbye (logout first when it still matters)."""
+    # The transport owns the socket once connected: closing only the socket would leave its
+    # file descriptor registered with the event loop.
+    transport = client.protocol.transport if client.protocol else None
+    if transport is not None:
+        transport.close()
+    else:
+        client._client_task.cancel()
+        client._sock.close()
 
 
 def _failed(response) -> str:
@@ -90,9 +109,10 @@ class ImapRefused(Exception):
 class _IMAP(aioimaplib.IMAP4):
     """aioimaplib's client on a socket we connected (to the checked address)."""
 
-    def __init__(self, sock, server_name: str, context: ssl.SSLContext | None, timeout: float) -> None:
+    def __init__(self, sock, server_name: str, context: ssl.SSLContext | None, timeout: float,
+                 conn_lost_cb=None) -> None:
         self._sock, self._server_name = sock, server_name
-        super().__init__(host=server_name, port=0, timeout=timeout, ssl_context=context)
+        super().__init__(host=server_name, port=0, timeout=timeout, ssl_context=context, conn_lost_cb=conn_lost_cb)
 
     def create_client(self, host, port, loop, conn_lost_cb=None, ssl_context=None) -> None:
         local_loop = loop if loop is not None else asyncio.get_running_loop()

@@ -24,6 +24,7 @@ from app.i18n import _
 from app.mail import vault
 from app.mail.hosts import valid_host
 from app.validation import EMAIL_MAX, FieldErrors, form_text, has_line_break, parse_int
+from app.workspaces.tables import Workspace
 
 SECURITY = ("none", "starttls", "tls")
 PASSWORDS = ("smtp_password", "imap_password")
@@ -213,6 +214,17 @@ async def workspaces_with_own_smtp() -> tuple[int, ...]:
         return tuple(r["workspace"] for r in rows)
 
     return await _own.get("all", load) or ()
+
+
+async def imap_inboxes() -> dict[int, Server]:
+    """The IMAP inboxes the fetcher (app/mail/imap_in.py) watches, by workspace id: own mail
+    service on, an IMAP host, a stored password that can still be read, workspace not cancelled.
+    Not cached: the fetcher asks every half minute."""
+    rows = await WorkspaceMail.select().where(
+        WorkspaceMail.enabled.eq(True), WorkspaceMail.imap_host != "", WorkspaceMail.imap_password != "")
+    cancelled = {r["id"] for r in await Workspace.select(Workspace.id).where(Workspace.cancelled_at.is_not_null())}
+    servers = {row["workspace"]: _server(row, "imap") for row in rows if row["workspace"] not in cancelled}
+    return {workspace: server for workspace, server in servers.items() if server.password is not None}
 
 
 async def test_servers(workspace_id: int) -> dict[str, Server]:

@@ -1,4 +1,5 @@
 """The cleanup loop: expired sessions and spent account links are deleted, not kept forever.
+Discarded quarantined mail loses its raw file 30 days after the decision (app/mail/quarantine.py).
 
 A session row lives until its expiry (14 days after the last request); a confirmation or reset
 link until it is used or expires. Nothing reads them afterwards, so each pass deletes them.
@@ -14,6 +15,7 @@ from app import clock, db
 from app.accounts.tables import AccountToken
 from app.exports.jobs import delete_expired as delete_expired_exports
 from app.faq.deflection import delete_old as delete_old_deflections
+from app.mail.quarantine import purge_discarded
 from app.web.tables import WebSession
 
 log = logging.getLogger("helprealm.cleanup")
@@ -24,9 +26,11 @@ INTERVAL_SECONDS = 3600.0
 class Cleanup:
     name = "cleanup"
 
-    def __init__(self, interval: float = INTERVAL_SECONDS, exports_dir: Path | None = None) -> None:
+    def __init__(self, interval: float = INTERVAL_SECONDS, exports_dir: Path | None = None,
+                 quarantine_dir: Path | None = None) -> None:
         self.interval = interval
         self.exports_dir = exports_dir
+        self.quarantine_dir = quarantine_dir
 
     async def run_once(self) -> dict[str, int]:
         """Delete what expired; returns how many rows of each kind."""
@@ -41,6 +45,8 @@ class Cleanup:
             counts["faq_deflections"] = deflections
         if self.exports_dir is not None:  # export files and their jobs, a day after they were made
             counts["exports"] = await delete_expired_exports(self.exports_dir)
+        if self.quarantine_dir is not None:  # discarded quarantined mail, 30 days after the decision
+            counts["quarantine"] = await purge_discarded(self.quarantine_dir)
         if any(counts.values()):
             log.info("Cleanup deleted %(sessions)d expired sessions and %(tokens)d spent links", counts)
         return counts

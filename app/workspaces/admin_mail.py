@@ -18,29 +18,31 @@ from app import clock
 from app.accounts.viewer import Viewer
 from app.errors import ValidationFailed
 from app.i18n import _
-from app.mail import probe, workspace_mail
+from app.mail import imap_in, probe, workspace_mail
 from app.mail.compose import ascii_address, envelope, single_line
 from app.services import Services
 from app.tickets.web.common import layout
 from app.web.dependencies import Injected
 from app.web.params import Form, Text
 from app.web.render import redirect, render
-from app.workspaces import api_access
+from app.workspaces import admin_mail_gateway, api_access
 
 SECURITY_LABELS = {"none": "None", "starttls": "STARTTLS", "tls": "TLS"}
 
 
 async def _mail_page(request: Request, viewer: Viewer, values: dict | None = None, errors: dict | None = None,
-                     saved: bool = False, status_code: int = 200) -> Template:
+                     saved: bool = False, status_code: int = 200, **gateway) -> Template:
     stored, passwords = await workspace_mail.form_values(viewer.workspace_id)
     context = {**await layout(viewer), "values": values if values is not None else stored, "errors": errors or {},
-               "passwords": passwords, "saved": saved, "security": list(SECURITY_LABELS.items())}
+               "passwords": passwords, "saved": saved, "security": list(SECURITY_LABELS.items()),
+               "imap_state": await imap_in.fetch_state(viewer.workspace_id)}
+    context.update(await admin_mail_gateway.context(viewer, **gateway))  # the "Mail gateway" section
     return render(request, "admin/mail.html", context, status_code=status_code)
 
 
 @get_route("/mail", name="admin.mail")
 async def mail_page(request: Request, viewer: Injected[Viewer], saved: Text = "") -> Template:
-    return await _mail_page(request, viewer, saved=saved == "true")
+    return await _mail_page(request, viewer, saved=saved == "true", saved_gateway=saved == "gateway")
 
 
 @post("/mail", name="admin.mail_save")

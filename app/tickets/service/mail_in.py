@@ -23,7 +23,7 @@ from app.tickets.service.intake import confirm_step, create_ticket
 from app.tickets.service.round_robin import auto_assign_step
 from app.tickets.service.unit import CUSTOMER, Change, change
 from app.tickets.status import Status, Transition
-from app.tickets.tables import Attachment, TicketParticipant
+from app.tickets.tables import Attachment, TicketParticipant, TimelineEntry
 
 NO_SUBJECT = "(no subject)"
 SUBJECT_MAX = 200
@@ -79,6 +79,9 @@ async def open_ticket(workspace: dict, post: MailPost, storage: files.Storage, *
     created = await create_ticket(workspace, new, acknowledge=acknowledge,
                                   created_data={"from": post.sender, "quoted": post.quoted} if post.quoted else None)
     ticket = created.ticket
+    if post.html:  # the first message's original HTML, on its "created" event (the agent page's frame)
+        await TimelineEntry.update({TimelineEntry.body_html: post.html}).where(
+            TimelineEntry.ticket == ticket["id"], TimelineEntry.event == "created")
     async with change(TicketById(workspace["id"], ticket["id"]), CUSTOMER) as c:
         await _add_participants(c, post.cc)
         await add_files(c, post, storage)

@@ -115,6 +115,8 @@ async def ticket_page(request: Request, viewer: Viewer, number: int, status_code
         "post_draft": None,
         "edit_post_url": lambda entry_id: request.app.route_reverse("agent.edit_post", number=number,
                                                                     entry_id=entry_id),
+        "mail_post_url": lambda entry_id: request.app.route_reverse("agent.post_mail", number=number,
+                                                                    entry_id=entry_id),
         "tags": ticket["tags"],
         "version": version(entries),  # the reply form sends it back: the optimistic reply check
         "attachments": await queries.attachments(ticket["id"], for_customer=False),
