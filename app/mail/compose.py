@@ -24,6 +24,13 @@ from app.config import MailSettings
 # Zl (U+2028) and Zp (U+2029). Python's email package refuses the line breaks among them in a
 # header (the mail could not be built) and passes the other controls through to the wire.
 _NOT_IN_A_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# The mails (OutboxMail.purpose) a customer or CC participant may answer by mail: sent through the
+# installation's server, they carry the workspace's address as Reply-To (app/mail/outbox.py).
+CUSTOMER_MAILS = frozenset({"ticket_created", "ticket_confirmed", "agent_reply", "participant_reply",
+                            "status_changed"})
+# Headers set above that a mail's own headers replace; any other repeated one (a second
+# Message-ID) is refused by the email package and fails the attempt, as it should.
+_DEFAULTS_A_MAIL_MAY_CHANGE = frozenset({"auto-submitted", "x-auto-response-suppress"})
 # A field name is printable ASCII without a colon (RFC 5322 §2.2).
 _FIELD_NAME = re.compile(r"[!-9;-~]+")
 
@@ -66,12 +73,15 @@ def envelope(message: EmailMessage) -> tuple[str, list[str]]:
     return sender.addr_spec, recipients
 
 
-def build_message(mail: dict, settings: MailSettings) -> EmailMessage:
+def build_message(mail: dict, settings: MailSettings, *, reply_to: str = "") -> EmailMessage:
     """`mail` is an OutboxMail row (headers loaded as JSON). Raises on what cannot be mended (an
     invalid header name, a value that is not text, a domain IDNA refuses): the sender counts
-    that as a failed attempt of this one mail."""
+    that as a failed attempt of this one mail. `reply_to`: where replies go when that is not
+    From (a workspace's address on mail sent from the installation's address)."""
     message = EmailMessage()
     message["From"] = ascii_address(Address(single_line(settings.from_name), addr_spec=settings.from_address))
+    if reply_to:
+        message["Reply-To"] = ascii_address(Address(addr_spec=single_line(reply_to)))
     # Parse the recipient ("Name <addr>" or a bare address) with the email package's own parser,
     # then rebuild each address with an ASCII domain.
     message["To"] = single_line(mail["to_address"])
@@ -80,12 +90,16 @@ def build_message(mail: dict, settings: MailSettings) -> EmailMessage:
     message["Message-ID"] = single_line(mail["message_id"])
     message["Date"] = format_datetime(mail["created_at"])
     # Tell vacation responders and other robots not to answer (RFC 3834), and Exchange as well.
+    # A mail's own headers may say otherwise ("auto-replied", or "no" for a reply a person wrote).
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
     for name, value in (mail.get("headers") or {}).items():
         if not _FIELD_NAME.fullmatch(name):
             raise ValueError(f"invalid header name {name!r:.80}")
-        message[name] = single_line(value)
+        if name.lower() in _DEFAULTS_A_MAIL_MAY_CHANGE and name in message:  # replaced, never doubled
+            message.replace_header(name, single_line(value))
+        else:
+            message[name] = single_line(value)
     message.set_content(mail["body_text"])
     if mail.get("body_html"):
         message.add_alternative(mail["body_html"], subtype="html")

@@ -9,17 +9,26 @@ translated inside the same `reading(...)` block as the body."""
 
 from __future__ import annotations
 
+import logging
+
 from babel.support import LazyProxy
+from email_validator import EmailNotValidError, validate_email
 
 from app import links
-from app.accounts.tables import full_name
+from app.accounts.tables import Agent, full_name
 from app.formats import Reader, agent_reader, reading, workspace_reader
 from app.i18n import _
 from app.i18n import lazy_gettext as _l
 from app.mail import thread_ids
+from app.mail.compose import single_line
 from app.mail.outbox import enqueue
+from app.mail.quotes import REPLY_ABOVE
 from app.templating import environment
 from app.tickets.status import Status
+from app.tickets.tables import TicketParticipant
+from app.validation import EMAIL_MAX, has_line_break
+
+log = logging.getLogger("helprealm.mail")
 
 
 def _render(template: str, **context) -> tuple[str, str]:
@@ -35,13 +44,25 @@ def ticket_subject(ticket: dict, line: str) -> str:
     return f"{line} [ID:{ticket['hash']}]"
 
 
-async def _to_customer(template: str, *, workspace: dict, ticket: dict, subject: str, **context) -> None:
+# Auto-Submitted (RFC 3834 §5): our notifications are "auto-generated"; the "we got your ticket"
+# answer to a customer's own mail is "auto-replied"; an agent's reply was written by a person, so
+# it says "no" (their vacation notice may answer it; ours drops such answers on the way in).
+AUTO_GENERATED, AUTO_REPLIED, BY_A_PERSON = "auto-generated", "auto-replied", "no"
+
+
+async def _to_customer(template: str, *, workspace: dict, ticket: dict, subject: str, to: str = "",
+                       auto_submitted: str = AUTO_GENERATED, **context) -> None:
+    """A mail about the ticket to its customer (or, with `to`, to a CC participant: their
+    templates get no permalink, which is the customer's only credential). Every such mail starts
+    with the REPLY_ABOVE marker and carries our signed thread ids, so a reply by mail finds the
+    ticket and shows only what was written above the marker."""
     site = links.current()
-    permalink = site.permalink(workspace["key"], ticket["hash"])
-    text, html = _render(template, workspace=workspace, ticket=ticket, permalink=permalink, **context)
+    if not to:
+        context["permalink"] = site.permalink(workspace["key"], ticket["hash"])
+    text, html = _render(template, workspace=workspace, ticket=ticket, reply_above=REPLY_ABOVE, **context)
     ref = thread_ids.thread_id(ticket["hash"], site.domain)
     await enqueue(
-        to=ticket["customer_email"],
+        to=to or ticket["customer_email"],
         subject=subject,
         text=text,
         html=html,
@@ -49,26 +70,67 @@ async def _to_customer(template: str, *, workspace: dict, ticket: dict, subject:
         domain=site.domain,
         workspace_id=workspace["id"],
         ticket_id=ticket["id"],
-        headers={"References": ref, "In-Reply-To": ref},
+        headers={"References": ref, "In-Reply-To": ref, "Auto-Submitted": auto_submitted},
         message_id=thread_ids.message_id(ticket["hash"], site.domain),
     )
 
 
-async def queue_ticket_created(*, workspace: dict, ticket: dict, confirmation_token: str | None = None) -> None:
+async def queue_ticket_created(*, workspace: dict, ticket: dict, confirmation_token: str | None = None,
+                               source: str = "") -> None:
+    """`source`: the created event's ("mail": this is the automatic answer to the customer's mail)."""
     confirm_link = None
     if confirmation_token:
         confirm_link = links.current().confirm_ticket(workspace["key"], ticket["hash"], confirmation_token)
     with reading(workspace_reader(workspace)):
         await _to_customer("ticket_created", workspace=workspace, ticket=ticket,
                            subject=ticket_subject(ticket, _("Your request: %(subject)s", subject=ticket["subject"])),
-                           confirm_link=confirm_link)
+                           confirm_link=confirm_link,
+                           auto_submitted=AUTO_REPLIED if source == "mail" else AUTO_GENERATED)
+
+
+async def queue_ticket_confirmed(*, workspace: dict, ticket: dict) -> None:
+    """The customer confirmed their address (the link, or a reply by mail): the ticket is open."""
+    with reading(workspace_reader(workspace)):
+        await _to_customer("ticket_confirmed", workspace=workspace, ticket=ticket,
+                           subject=ticket_subject(ticket, _("Confirmed: %(subject)s", subject=ticket["subject"])))
 
 
 async def queue_agent_reply(*, workspace: dict, ticket: dict, reply_text: str, agent_name: str) -> None:
+    """The reply to the customer, and a copy to each CC participant (who answers by mail)."""
     with reading(workspace_reader(workspace)):
-        await _to_customer("agent_reply", workspace=workspace, ticket=ticket,
-                           subject=ticket_subject(ticket, _("Re: %(subject)s", subject=ticket["subject"])),
-                           reply_text=reply_text, agent_name=agent_name)
+        subject = ticket_subject(ticket, _("Re: %(subject)s", subject=ticket["subject"]))
+        await _to_customer("agent_reply", workspace=workspace, ticket=ticket, subject=subject,
+                           reply_text=reply_text, agent_name=agent_name, auto_submitted=BY_A_PERSON)
+        for participant in await _participants(ticket):
+            await _to_customer("participant_reply", workspace=workspace, ticket=ticket, subject=subject,
+                               to=participant["email"], name=participant["name"], reply_text=reply_text,
+                               agent_name=agent_name, auto_submitted=BY_A_PERSON)
+
+
+async def _participants(ticket: dict) -> list[dict]:
+    """The ticket's CC participants with an address we can send to, once each, not the customer.
+    A bad address (the row came from a stranger's Cc: header) is skipped and logged: it must not
+    stop the reply to everyone else."""
+    if ticket.get("id") is None:
+        return []
+    rows = await TicketParticipant.select(TicketParticipant.email, TicketParticipant.name).where(
+        TicketParticipant.ticket == ticket["id"]).order_by(TicketParticipant.id)
+    seen = {(ticket.get("customer_email") or "").lower()}
+    valid = []
+    for row in rows:
+        email = (row["email"] or "").strip().lower()
+        if email in seen:
+            continue
+        seen.add(email)
+        try:
+            if len(email) > EMAIL_MAX or has_line_break(email):
+                raise EmailNotValidError("too long or not one line")
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError as exc:
+            log.warning("Ticket %s: not mailing participant %r: %s", ticket["id"], email[:100], exc)
+            continue
+        valid.append({"email": email, "name": single_line(row["name"] or "")[:200]})
+    return valid
 
 
 async def queue_status_changed(*, workspace: dict, ticket: dict, status: Status) -> None:
@@ -157,3 +219,25 @@ async def queue_admin_new_ticket(*, workspace: dict, ticket: dict, admins: list[
                                  name=admin["first_name"])
             await enqueue(to=admin["email"], subject=subject, text=text, html=html, purpose="admin_new_ticket",
                           domain=site.domain, workspace_id=workspace["id"], ticket_id=ticket["id"])
+
+
+async def queue_ticket_assigned(*, workspace: dict, ticket: dict, agent_id: int, by: str = "") -> None:
+    """The ticket was given to agent `agent_id` by someone else (`by`: the agent who did it; ""
+    for round robin). Not sent when it went to someone else meanwhile in the same change, nor to
+    an agent who is inactive, unconfirmed (the address is not proven theirs) or of another
+    workspace."""
+    if ticket["assignee"] != agent_id:
+        return
+    agent = await Agent.select(Agent.email, Agent.first_name, Agent.last_name, Agent.lang, Agent.time_zone).where(
+        Agent.id == agent_id, Agent.workspace == workspace["id"], Agent.active.eq(True),
+        Agent.confirmed.eq(True)).first()
+    if agent is None:
+        return
+    site = links.current()
+    with reading(agent_reader(agent, workspace)):
+        text, html = _render("ticket_assigned", workspace=workspace, ticket=ticket, by=by,
+                             name=full_name(agent["first_name"], agent["last_name"]),
+                             link=site.url("agent.ticket", number=ticket["number"]))
+        subject = _("Assigned to you: #%(number)s %(subject)s", number=ticket["number"], subject=ticket["subject"])
+        await enqueue(to=agent["email"], subject=subject, text=text, html=html, purpose="ticket_assigned",
+                      domain=site.domain, workspace_id=workspace["id"], ticket_id=ticket["id"])

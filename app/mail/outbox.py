@@ -13,7 +13,10 @@ while building it) is a failed attempt of that mail only; the loop goes on with 
 
 A workspace that set up its own mail service (app/mail/workspace_mail.py) has its mail sent
 through its own SMTP server, from its own address; all other mail goes through the
-installation's server. Without an installation server only the former is sent.
+installation's server. Without an installation server only the former is sent. A workspace's
+mail through the installation's server comes from the installation's address under the
+workspace's name, with the workspace's address as Reply-To on what customers may answer
+(`_on_behalf_of`).
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ import aiosmtplib
 from app import clock
 from app.config import MailSettings
 from app.db import write
+from app.errors import NotFound
 from app.mail import gateway, probe, workspace_mail
-from app.mail.compose import build_message, envelope, new_message_id
+from app.mail.compose import CUSTOMER_MAILS, build_message, envelope, new_message_id
 from app.mail.tables import MailAttempt, OutboxMail
+from app.workspaces.service import get_by_id
 
 log = logging.getLogger("helprealm.mail")
 
@@ -130,11 +135,14 @@ class OutboxSender:
         s = self.settings
         try:
             own = await workspace_mail.smtp_server(mail["workspace"])
+            reply_to = ""
             if own is not None:
                 # The workspace's address and name on its own server's mail.
                 s = dataclasses.replace(s, from_address=own.address or s.from_address,
                                         from_name=own.sender_name or s.from_name)
-            message = build_message({**mail, "headers": json.loads(mail["headers"] or "{}")}, s)
+            elif mail["workspace"] is not None:
+                s, reply_to = await _on_behalf_of(mail, s)
+            message = build_message({**mail, "headers": json.loads(mail["headers"] or "{}")}, s, reply_to=reply_to)
             sender, recipients = envelope(message)
             if own is not None:
                 await probe.smtp_send(own, message, sender, recipients, allow_private=s.allow_private_hosts,
@@ -223,6 +231,21 @@ class OutboxSender:
                 await asyncio.wait_for(stop.wait(), timeout=self.settings.send_interval_seconds)
             except TimeoutError:
                 pass
+
+
+async def _on_behalf_of(mail: dict, s: MailSettings) -> tuple[MailSettings, str]:
+    """A workspace's mail through the installation's server (issue 11 §7): From is the
+    installation's address (its domain's SPF and DKIM hold, so DMARC passes) under the
+    workspace's name; a mail a customer may answer gets Reply-To the workspace's own address,
+    when it set one, so the answer reaches the workspace's inbox."""
+    try:
+        workspace = await get_by_id(mail["workspace"])
+    except NotFound:  # cancelled meanwhile: the mail still goes, under the installation's name
+        return s, ""
+    s = dataclasses.replace(s, from_name=workspace["name"] or s.from_name)
+    if mail["purpose"] not in CUSTOMER_MAILS:
+        return s, ""
+    return s, await workspace_mail.address(mail["workspace"])
 
 
 def _error_text(exc: BaseException) -> str:

@@ -8,7 +8,8 @@ its access-checked attachment route. Links get rel="noopener noreferrer nofollow
 
 `split_quote()` is the HTML half of app/mail/quotes.py: the markup mail clients wrap the quoted
 history in (Gmail's gmail_quote, Outlook's divRplyFwdMsg and appendonsend, Apple Mail's and
-Thunderbird's blockquote type=cite and moz-cite-prefix) starts the quoted part.
+Thunderbird's blockquote type=cite and moz-cite-prefix) starts the quoted part, and so does our
+notifications' REPLY_ABOVE marker, in whatever markup the client quoted it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import re
 
 import nh3
+
+from app.mail.quotes import REPLY_ABOVE
 
 # Formatting a mail may keep; no forms, frames, media, scripts or styles.
 _TAGS = {
@@ -47,10 +50,28 @@ _QUOTE_START = re.compile(
 def split_quote(html: str) -> tuple[str, str]:
     """(what the person wrote, the quoted history) of a mail's HTML; ("", "") parts stay strings.
     When the quote starts at the very top (all quote), the whole is the reply."""
-    match = _QUOTE_START.search(html or "")
-    if match is None or not _has_text(html[:match.start()]):
-        return html or "", ""
-    return html[:match.start()], html[match.start():]
+    html = html or ""
+    match = _QUOTE_START.search(html)
+    starts = [at for at in (match.start() if match else None, _marker_start(html)) if at is not None]
+    if not starts or not _has_text(html[:min(starts)]):
+        return html, ""
+    cut = min(starts)
+    return html[:cut], html[cut:]
+
+
+# Opening tags right before our marker ("<blockquote><p style=…>") belong to the quoted part.
+_OPENING_TAG_AT_END = re.compile(r"<[a-zA-Z][^<>]*>\s*\Z")
+
+
+def _marker_start(html: str) -> int | None:
+    """Where our notification's REPLY_ABOVE line starts in a reply's HTML (a client quotes our
+    mail under the reply, in whatever markup), or None."""
+    at = html.find(REPLY_ABOVE)
+    if at < 0:
+        return None
+    while (tag := _OPENING_TAG_AT_END.search(html, max(0, at - 500), at)) is not None:
+        at = tag.start()
+    return at
 
 
 def _has_text(fragment: str) -> bool:

@@ -184,19 +184,27 @@ def _server(row: dict, kind: str) -> Server:
                   address=row["address"], sender_name=row["sender_name"], folder=row["imap_folder"])
 
 
+async def _sending(workspace_id: int) -> dict:
+    async def load() -> dict:
+        row = await _row(workspace_id)
+        on = bool(row["enabled"] and row["smtp_host"])
+        return {"server": _server(row, "smtp") if on else None, "address": row["address"]}
+
+    return await _servers.get(workspace_id, load) or {}
+
+
 async def smtp_server(workspace_id: int | None) -> Server | None:
     """The workspace's own SMTP server when it is set and switched on, else None (the
     installation default). Cached briefly; `save()` invalidates."""
     if workspace_id is None:
         return None
+    return (await _sending(workspace_id)).get("server")
 
-    async def load() -> dict:
-        row = await _row(workspace_id)
-        on = bool(row["enabled"] and row["smtp_host"])
-        return {"server": _server(row, "smtp") if on else None}
 
-    entry = await _servers.get(workspace_id, load)
-    return entry["server"] if entry else None
+async def address(workspace_id: int) -> str:
+    """The workspace's own address ("" when it set none), whether its own server is on or not:
+    the Reply-To of its customers' mail sent through the installation's server."""
+    return (await _sending(workspace_id)).get("address") or ""
 
 
 async def workspaces_with_own_smtp() -> tuple[int, ...]:

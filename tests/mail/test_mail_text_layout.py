@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from app import i18n
+from app.mail.quotes import REPLY_ABOVE
 from app.templating import build_environment
 
-MAILS = sorted(p.name for p in (Path(__file__).parents[2] / "templates" / "mail").glob("*.txt"))
+MAILS = sorted(p.name for p in (Path(__file__).parents[2] / "templates" / "mail").glob("*.txt")
+               if not p.name.startswith("_"))  # partials are checked inside the mails that include them
 CONTEXT = {
     "workspace": {"name": "Acme", "key": "k"}, "permalink": "http://helprealm.test/k/ticket",
     "ticket": {"customer_name": "Sally", "customer_email": "s@x.test", "subject": "Printer", "hash": "a",
@@ -19,7 +21,7 @@ CONTEXT = {
     "name": "Ann", "link": "http://helprealm.test/link", "login_link": "http://helprealm.test/login",
     "forgot_link": "http://helprealm.test/forgot", "confirm_link": "http://helprealm.test/confirm",
     "reply_text": "Fixed.", "agent_name": "Bob", "status_label": "Closed", "company": "Acme", "inviter": "Jon",
-    "new_email": "n@x.test", "group_name": "First",
+    "new_email": "n@x.test", "group_name": "First", "reply_above": REPLY_ABOVE, "by": "Cy",
 }
 
 
@@ -29,6 +31,9 @@ def test_greeting_paragraphs_and_links_stand_on_their_own_lines(template, code):
     with i18n.use_locale(code):
         text = build_environment().get_template(f"mail/{template}").render(**CONTEXT)
     lines = text.split("\n")
+    if lines[0] == REPLY_ABOVE:  # a mail the customer may answer: the marker, a hint, a blank line
+        assert lines[1] and lines[2] == "", text
+        lines = lines[3:]
     assert lines[0].startswith(("Hello", "Hallo")) and lines[1] == "", text
     for line in lines:
         assert "http" not in line or line.startswith("http"), f"a link glued to text in {template}: {line!r}"

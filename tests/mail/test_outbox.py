@@ -42,7 +42,8 @@ async def test_mail_goes_out_with_our_headers_and_both_parts(database, smtp_serv
     assert message["From"] == "Acme Support <support@helprealm.test>"
     assert message["Subject"] == f"Re: Printer <on> fire [ID:{'a' * 32}]"
     assert message["Message-ID"] == row["message_id"] and row["message_id"].endswith("@helprealm.test>")
-    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Auto-Submitted"] == "no"  # a person wrote it (RFC 3834 §5); notifications: auto-generated
+    assert message.get_all("Auto-Submitted") == ["no"]  # replaced, not doubled
     # Our signed ids: the thread's in References, one naming the ticket as the Message-ID.
     assert thread_ids.tickets_referenced(message["In-Reply-To"], message["References"]) == ["a" * 32]
     assert thread_ids.tickets_referenced(message["Message-ID"], None) == ["a" * 32]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from app.accounts.tables import Agent, full_name
 from app.errors import Forbidden, ValidationFailed
 from app.i18n import _
+from app.mail import messages
 from app.tickets.refs import AgentTicket
 from app.tickets.service.unit import Actor, Change, change
 from app.tickets.status import Transition
@@ -34,6 +35,8 @@ async def assign_step(c: Change, agent_id: int) -> str | None:
         return _("This agent is inactive and cannot be assigned tickets.")
     if c.set("assignee", agent_id, label=full_name(agent["first_name"], agent["last_name"])):
         c.move(Transition.ASSIGN)
+        if agent_id != c.actor.agent_id:  # someone else (or round robin) gave it to them: tell them
+            c.mail(messages.queue_ticket_assigned, agent_id=agent_id, by=c.actor.name)
     return None
 
 

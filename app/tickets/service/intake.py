@@ -112,7 +112,7 @@ async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int |
             await deflection.ticket_sent(workspace["id"], faq_nonce)
         unit.event("created", {"source": new.channel.value, "status": unit.ticket["status"], **(created_data or {})})
         if acknowledge:
-            unit.mail(messages.queue_ticket_created, confirmation_token=token)
+            unit.mail(messages.queue_ticket_created, confirmation_token=token, source=new.channel.value)
         if status == Status.OPEN:  # the group's opted-in members hear of it (unconfirmed: at confirmation)
             unit.mail(queue_routed, actor_id=actor.agent_id)
         if workspace["notify_admins_on_new_ticket"]:  # a setting: read only when it is on
@@ -142,9 +142,20 @@ async def confirm_ticket(workspace: dict, ticket_hash: str, token: str) -> bool:
         expected = c.ticket["confirmation_token_hash"]
         if not expected or not secrets.compare_digest(expected, token_hash(token or "")):
             raise Forbidden(_("This confirmation link is not valid."))
-        c.set("confirmation_token_hash", None)
-        c.event("confirmed")
-        c.move(Transition.CONFIRM)
-        c.mail(queue_routed)  # routed into its group now that it is open
+        confirm_step(c)
         await auto_assign_step(c)  # held back until now: the ticket was not open before
     return True
+
+
+def confirm_step(c: Change, via: str | None = None) -> None:
+    """The customer's address is confirmed: by the mailed link above, or (`via="mail"`) by their
+    reply to a notification (app/tickets/service/mail_in.py). The ticket opens, the customer is
+    told, the group's members hear of it. Round robin is the caller's: after the step, when
+    nothing else in its change moves the status any more."""
+    if c.ticket["status"] != Status.AWAITING_CONFIRMATION:
+        return
+    c.set("confirmation_token_hash", None)
+    c.event("confirmed", {"via": via} if via else None)
+    c.move(Transition.CONFIRM)
+    c.mail(messages.queue_ticket_confirmed)
+    c.mail(queue_routed)  # routed into its group now that it is open

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from app.tickets import files, queries
 from app.tickets.inputs import Channel, NewTicket
 from app.tickets.refs import TicketById
-from app.tickets.service.intake import create_ticket
+from app.tickets.service.intake import confirm_step, create_ticket
 from app.tickets.service.round_robin import auto_assign_step
-from app.tickets.service.routed import queue_routed
 from app.tickets.service.unit import CUSTOMER, Change, change
 from app.tickets.status import Status, Transition
 from app.tickets.tables import Attachment, TicketParticipant, TimelineEntry
@@ -114,11 +113,9 @@ async def append(workspace: dict, ticket_id: int, post: MailPost, storage: files
 
 
 def _confirm(c: Change) -> None:
-    """As the confirmation link does (app/tickets/service/intake.py `confirm_ticket`)."""
-    c.set("confirmation_token_hash", None)
-    c.event("confirmed", {"via": "mail"})
-    c.move(Transition.CONFIRM)
-    c.mail(queue_routed)
+    """As the confirmation link does (app/tickets/service/intake.py `confirm_step`: the
+    "confirmed" mail to the customer, the routed mails)."""
+    confirm_step(c, via="mail")
 
 
 async def after_confirmation(workspace: dict, ticket_id: int) -> None:
