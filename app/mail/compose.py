@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from email.headerregistry import Address
+from email import policy as email_policy
+from email.headerregistry import Address, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -33,6 +34,21 @@ CUSTOMER_MAILS = frozenset({"ticket_created", "ticket_confirmed", "agent_reply",
 _DEFAULTS_A_MAIL_MAY_CHANGE = frozenset({"auto-submitted", "x-auto-response-suppress"})
 # A field name is printable ASCII without a colon (RFC 5322 §2.2).
 _FIELD_NAME = re.compile(r"[!-9;-~]+")
+
+
+class MessageIdList(UnstructuredHeader):
+    """In-Reply-To and References (RFC 5322 §3.6.4): msg-ids, folded only between two ids. The
+    email package folds them as unstructured text, and turns one id longer than a line (ours with
+    a long domain) into RFC 2047 encoded-words, which mail clients do not thread by."""
+
+    def fold(self, *, policy) -> str:
+        return f"{self.name}: " + f"{policy.linesep} ".join(str(self).split()) + policy.linesep
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("references", MessageIdList)
+_HEADERS.map_to_type("in-reply-to", MessageIdList)
+_POLICY = email_policy.default.clone(header_factory=_HEADERS)
 
 
 def new_message_id(domain: str, purpose: str) -> str:
@@ -78,7 +94,7 @@ def build_message(mail: dict, settings: MailSettings, *, reply_to: str = "") -> 
     invalid header name, a value that is not text, a domain IDNA refuses): the sender counts
     that as a failed attempt of this one mail. `reply_to`: where replies go when that is not
     From (a workspace's address on mail sent from the installation's address)."""
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = ascii_address(Address(single_line(settings.from_name), addr_spec=settings.from_address))
     if reply_to:
         message["Reply-To"] = ascii_address(Address(addr_spec=single_line(reply_to)))

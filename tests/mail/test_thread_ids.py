@@ -66,3 +66,27 @@ def test_ids_as_the_parser_gives_them_without_angle_brackets():
     thread = thread_ids.thread_id(OTHER, "help.example").strip("<>")
     assert thread_ids.tickets_in_ids(ours, ["x@gmail.example", thread]) == [HASH, OTHER]
     assert thread_ids.tickets_in_ids(None, []) == []
+
+
+def test_our_thread_headers_stay_message_ids_with_a_long_domain():
+    """Python's email folds a msg-id longer than a line into encoded-words unless told otherwise;
+    mail clients would not thread by those. As aiosmtplib sends it, the ids stay readable."""
+    from datetime import UTC, datetime
+
+    from aiosmtplib.email import flatten_message
+
+    from app.config import MailSettings
+    from app.mail.compose import build_message
+    from app.mail.parse import parse_message
+
+    domain = "support.helprealm.example-company.com"
+    ref = thread_ids.thread_id("a" * 32, domain)
+    mail = {"to_address": "sally@customer.test", "subject": "Re: x", "created_at": datetime.now(UTC),
+            "message_id": thread_ids.message_id("a" * 32, domain), "body_text": "hi",
+            "headers": {"References": f"<older@customer.test> {ref}", "In-Reply-To": ref}}
+    wire = flatten_message(build_message(mail, MailSettings()))
+    assert b"=?utf-8?" not in wire
+    assert all(len(line) <= 998 for line in wire.split(b"\r\n"))
+    parsed = parse_message(wire)
+    assert parsed.in_reply_to == ref.strip("<>") and parsed.references == ["older@customer.test", ref.strip("<>")]
+    assert thread_ids.tickets_in_ids(parsed.in_reply_to, parsed.references) == ["a" * 32]
