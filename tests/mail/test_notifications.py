@@ -58,7 +58,7 @@ async def test_assigned_by_someone_else_mails_the_agent_in_their_language(databa
 
     [mail] = await _mails("ticket_assigned")
     assert mail["to_address"] == "bea@acme.test" and mail["ticket"] == ticket["id"]
-    assert mail["subject"] == f"Assigned to you: #{ticket['number']} Printer on fire"
+    assert mail["subject"] == f"Ihnen zugewiesen: #{ticket['number']} Printer on fire"  # Bea reads German
     assert mail["body_text"].startswith("Hallo Bea Agent,")  # her language, not Ann's
     assert "Ann Admin" in mail["body_text"] and "Ann Admin" in mail["body_html"]
     assert f"http://helprealm.test/tickets/{ticket['number']}" in mail["body_text"]
@@ -85,8 +85,8 @@ async def test_bulk_and_round_robin_assignments_mail_the_agent(database):
         await factories.ticket(workspace, subject=subject)
     result = await tickets.bulk_change(ann, BulkChange(numbers=(1, 2), action=BulkAction.ASSIGN, value=bea["id"]))
     assert result.changed == [1, 2]
-    assert [m["subject"] for m in await _mails("ticket_assigned")] == ["Assigned to you: #1 One",
-                                                                         "Assigned to you: #2 Two"]
+    assert [m["subject"] for m in await _mails("ticket_assigned")] == ["Ihnen zugewiesen: #1 One",
+                                                                         "Ihnen zugewiesen: #2 Two"]
     await OutboxMail.delete(force=True)
 
     await groups.set_auto_assign(ann, await default_group_id(workspace["id"]), True, 0)
@@ -94,8 +94,8 @@ async def test_bulk_and_round_robin_assignments_mail_the_agent(database):
     ticket = await factories.ticket(workspace, subject="Automatic")
     assert ticket["assignee"] == bea["id"]
     [mail] = await _mails("ticket_assigned")
-    assert mail["to_address"] == "bea@acme.test" and "automatisch" not in mail["body_text"]
-    assert "was assigned to you automatically" in mail["body_text"]  # no catalog entry yet: English
+    assert mail["to_address"] == "bea@acme.test" and "Ann" not in mail["body_text"]  # nobody assigned it
+    assert "automatisch zugewiesen" in mail["body_text"]  # in Bea's German
 
 
 async def test_no_mail_to_an_inactive_agent_or_another_workspaces(database):
@@ -234,7 +234,7 @@ async def test_through_the_installations_server_from_is_ours_and_reply_to_the_wo
     await OutboxSender(_installation(smtp_server.port)).run_once()
 
     created, reply, assigned = (next(m for m in smtp_server.messages if m["Subject"].startswith(prefix))
-                                for prefix in ("Your request", "Re:", "Assigned"))
+                                for prefix in ("Your request", "Re:", "Ihnen zugewiesen"))  # Bea reads German
     for customer_mail in (created, reply):
         assert customer_mail["From"] == "Acme <desk@helprealm.test>"  # SPF and DMARC hold for our domain
         assert customer_mail["Reply-To"] == "help@acme.test"  # answers reach the workspace
