@@ -191,7 +191,8 @@ class MailIn:
             _discard(self.storage, [f.stored_name for f in post.files])
             if "inbound_mail" not in str(exc):
                 raise
-            return Outcome("duplicate", await _seen(message.workspace["id"], message.key))  # the same, at once
+            seen = (await _history(message.workspace["id"], message.key, message.sender))["seen"]
+            return Outcome("duplicate", seen or None)  # the same message, at the same moment
         except DomainError as exc:  # a rule of the ticket said no (merged meanwhile, ...): a person decides
             _discard(self.storage, [f.stored_name for f in post.files])
             log.warning("Mail %s could not be posted: %s", message.key, exc)
@@ -302,14 +303,6 @@ async def _history(workspace_id: int, key: str, sender: str) -> dict:
     rows = await InboundMail.raw(_HISTORY, workspace_id, key, now - timedelta(minutes=1), workspace_id, sender,
                                  now - timedelta(hours=1))
     return rows[0]
-
-
-async def _seen(workspace_id: int, key: str) -> str | None:
-    """None when the message is new; else its ticket's hash (None when it had none)."""
-    rows = await InboundMail.raw(
-        "SELECT COALESCE(t.hash, '') AS hash FROM inbound_mail m LEFT JOIN ticket t ON t.id = m.ticket "
-        "WHERE m.workspace = {} AND m.dedup_key = {}", workspace_id, key)
-    return rows[0]["hash"] or None if rows else None
 
 
 async def _ticket(workspace_id: int, hashes: list[str | None]) -> dict | None:
