@@ -21,6 +21,8 @@ from litestar import Litestar, Router
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
@@ -32,6 +34,7 @@ from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.agents import admin as agents_admin
 from app.agents import web as agents_web
 from app.api.errors import helprealm_api_shape, rest_api_shape
+from app.api.limits import ApiLimits
 from app.canned import web as canned_web
 from app.config import Settings
 from app.exports import web as exports_web
@@ -134,14 +137,14 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
     return [
         Router("/", route_handlers=[*accounts_web.ROUTES, *agents_web.ROUTES, *admin_cancel.PUBLIC_ROUTES,
                                     *profile_web.PUBLIC_ROUTES, *locale_web.ROUTES],
-               guards=[locale_web.visitor_locale_guard],
+               guards=[locale_web.visitor_locale_guard], include_in_schema=False,
                exception_handlers=pages, response_headers=router_headers("portal")),
         Router("/", route_handlers=[*tickets_web.ROUTES, uploads(tickets_web.UPLOADS),
                                     *canned_web.ROUTES, *profile_web.ROUTES, *twofactor_web.ROUTES],
-               guards=[agent_guard],
+               guards=[agent_guard], include_in_schema=False,
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("agent"),
                cache_control=PRIVATE),
-        Router("/admin", route_handlers=ADMIN_ROUTES, guards=[agent_guard, superadmin_guard],
+        Router("/admin", route_handlers=ADMIN_ROUTES, guards=[agent_guard, superadmin_guard], include_in_schema=False,
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("admin"),
                cache_control=PRIVATE),
         # The HelpRealm API (/api/{workspace}/...) and the REST API (/api/v1/...): token-authenticated,
@@ -152,7 +155,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
                guards=[locale_web.workspace_locale_guard], response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
         Router("/", route_handlers=[*portal_web.ROUTES, *faq_web.ROUTES, uploads(portal_web.UPLOADS)],
-               guards=[locale_web.workspace_locale_guard],
+               guards=[locale_web.workspace_locale_guard], include_in_schema=False,
                dependencies={"workspace": Provide(portal_web.provide_workspace)}, exception_handlers=pages,
                response_headers=router_headers("portal")),
     ]
@@ -212,7 +215,8 @@ def create_app(settings: Settings) -> Litestar:
         route_handlers=[
             healthz,
             create_static_files_router(path="/static", directories=[resource_dir("static")], name="static",
-                                       send_as_attachment=False, exception_handlers=static_file_errors()),
+                                       send_as_attachment=False, exception_handlers=static_file_errors(),
+                                       include_in_schema=False),
             *audience_routers(limits.upload_max_bytes),
         ],
         dependencies={"services": constant(Services(
@@ -220,6 +224,7 @@ def create_app(settings: Settings) -> Litestar:
             ticket_wait=WaitBetween(limits.ticket_wait_seconds),
             posts=PerMinute(limits.customer_posts_per_minute), live=live,
             faq_searches=PerMinute(limits.faq_searches_per_minute), mail_in=mail_in,
+            api_limits=ApiLimits(settings.api),
         ))},
         lifespan=[lifespan],
         plugins=[HTMXPlugin()],
@@ -235,7 +240,9 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=app_handlers(API_PREFIXES),  # type: ignore[arg-type]
         logging_config=LoggingConfig(root={"level": "INFO", "handlers": ["queue_listener"]}, log_exceptions="debug"),
         request_max_body_size=FORM_MAX_BYTES,
-        openapi_config=None,  # the APIs issue publishes /schema for the API routers only
+        # /schema documents the API routers only (the page routers say include_in_schema=False).
+        openapi_config=OpenAPIConfig(title="HelpRealm API", version="1", path="/schema",
+                                     render_plugins=[JsonRenderPlugin()]),
         debug=False,
     )
     return app

@@ -68,11 +68,37 @@ class LimitsSettings:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    # Requests per minute to the APIs (the HelpRealm API, REST v1, the HelpDeskPro paths, the
+    # widget): per token or key, and per client address; beyond them the answer is 429 with Retry-After.
+    requests_per_minute_per_key: int = 600
+    requests_per_minute_per_address: int = 1200
+    # Seconds one client (address) waits between two tickets created through the HelpRealm API or
+    # the widget (the manual's 429 with ticket_wait_time).
+    ticket_wait_seconds: float = 2.0
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    # Let webhook URLs point at loopback, private, link-local or reserved addresses (checked on the
+    # resolved address at every delivery). Off: a workspace admin cannot make this server probe its network.
+    allow_private_hosts: bool = False
+    timeout_seconds: float = 10.0
+    # Attempts per delivery before it is marked failed (retries back off exponentially).
+    max_attempts: int = 8
+    # A hook whose deliveries failed this many times in a row is switched off, with a notice to the admins.
+    disable_after_failures: int = 20
+    send_interval_seconds: float = 2.0
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     # Folder the relative paths above are resolved against (the config file's folder).
     root: str = "."
 
@@ -114,6 +140,8 @@ SECTIONS = {
     "storage": StorageSettings,
     "mail": MailSettings,
     "limits": LimitsSettings,
+    "api": ApiSettings,
+    "webhooks": WebhookSettings,
 }
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import AccountToken, Agent, AgentGroup, GroupMember
+from app.api.tables import ApiKey
 from app.audit.tables import AuditEntry
 from app.canned.tables import CannedResponse
 from app.exports.tables import ExportJob
@@ -14,6 +15,7 @@ from app.mail.tables import MailAttempt, OutboxMail
 from app.mail.workspace_mail import WorkspaceMail
 from app.tickets.tables import Attachment, Ticket, TicketTag, TicketType, TimelineEntry
 from app.web.tables import WebSession
+from app.webhooks.tables import Webhook, WebhookAttempt, WebhookDelivery
 from app.workspaces.api_access import WorkspaceApi
 from app.workspaces.tables import BackgroundImage, Workspace
 
@@ -43,5 +45,9 @@ APP_CONFIG = AppConfig(
         WorkspaceApi,
         ExportJob,
         BackgroundImage,
+        ApiKey,
+        Webhook,
+        WebhookDelivery,
+        WebhookAttempt,
     ],
 )

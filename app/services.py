@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.api.limits import ApiLimits
 from app.config import Settings
 from app.links import Links
 from app.live.streams import Live
@@ -38,6 +39,7 @@ class Services:
     faq_searches: PerMinute  # the public FAQ search and subject suggestions (app/faq/web.py)
     live: Live  # event hub and presence (app/live/)
     mail_in: MailIn  # the mail-in pipeline: the pipe, the gateway's receive, the IMAP fetcher (app/mail/inbound.py)
+    api_limits: ApiLimits  # requests per key and per address, the API's wait between tickets (app/api/limits.py)
 
     @property
     def https(self) -> bool:

@@ -23,6 +23,8 @@ def settings(tmp_path) -> Settings:
     return Settings(root=str(tmp_path)).replace(
         server={"base_url": "http://helprealm.test", "secret_key": "test-secret"},
         limits={"ticket_wait_seconds": 0},
+        api={"ticket_wait_seconds": 0},
+        webhooks={"allow_private_hosts": True},  # the tests' receivers listen on 127.0.0.1
     )
 
 

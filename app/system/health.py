@@ -7,7 +7,7 @@ from app.services import Services
 from app.web.dependencies import Injected
 
 
-@get("/healthz", name="health", cache=False)
+@get("/healthz", name="health", cache=False, include_in_schema=False)
 async def healthz(services: Injected[Services]) -> Response:
     checks = {}
     try:

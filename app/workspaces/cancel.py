@@ -55,6 +55,9 @@ class Part:
 
 
 PLAN: tuple[Part, ...] = (
+    Part("webhook_attempt", "delivery IN (SELECT id FROM webhook_delivery WHERE workspace = {})"),
+    Part("webhook_delivery"),
+    Part("webhook"),
     Part("mail_attempt", "mail IN (SELECT id FROM outbox_mail WHERE workspace = {})"),
     Part("outbox_mail"),
     Part("ticket_tag"),
@@ -76,6 +79,7 @@ PLAN: tuple[Part, ...] = (
     Part("account_token", "agent IN (SELECT id FROM agent WHERE workspace = {})"),
     Part("recovery_code", "agent IN (SELECT id FROM agent WHERE workspace = {})"),
     Part("agent_avatar"),
+    Part("api_key"),
     Part("agent"),
     Part("workspace_mail"),
     Part("workspace_api"),

@@ -37,6 +37,10 @@ class Workspace(Table, db=ENGINE, tablename="workspace"):
     # What a customer's mail reply to a closed ticket does: "reopen" it or open a "new" linked ticket.
     closed_reply_mode = Varchar(length=10, default="reopen")
     require_2fa = Boolean(default=False)  # every agent logs in with a second factor (enrols at next login)
+    # The embeddable ticket form (issue 12, m0020): on or off, and the web origins allowed to use it
+    # ("https://shop.example.com", one per line); a request from any other origin is refused.
+    widget_enabled = Boolean(default=False)
+    widget_origins = Text(default="")
     created_at = Timestamptz()
     # Set when a superadmin cancels the workspace (migration m0016): from then on nobody logs in
     # and its public page and API answer 404, while a background job deletes its data.

@@ -22,6 +22,7 @@ from app.accounts import service as accounts
 from app.accounts.service import create_agent_confirmed
 from app.accounts.twofactor import _store_recovery_codes
 from app.accounts.viewer import session_for, viewer_from_session
+from app.api.tables import ApiKey
 from app.canned.service import CannedInput, create_canned
 from app.errors import NotAuthenticated, NotFound, ValidationFailed
 from app.exports.jobs import ExportRunner, exports_dir
@@ -42,6 +43,7 @@ from app.tickets.scopes import TicketScope
 from app.tickets.tables import Attachment, Ticket, TicketParticipant
 from app.web.sessions import SQLiteSessionStore
 from app.web.tables import WebSession
+from app.webhooks.tables import Webhook, WebhookAttempt, WebhookDelivery
 from app.workspaces import api_access, backgrounds, cancel
 from app.workspaces.service import get_by_key
 from app.workspaces.tables import Workspace
@@ -152,6 +154,14 @@ async def fill(workspace: dict, admin: dict, settings, storage: Storage, word: s
         raw_name = store(settings.quarantine_path, b"From: x@y.test\r\n\r\nheld")
         await InboundMail(workspace=workspace["id"], dedup_key=f"held@{word}", outcome="quarantined",
                           state="held", raw_name=raw_name, received_at=now).save()
+        await ApiKey(workspace=workspace["id"], agent=admin["id"], key_hash=secrets.token_hex(32),
+                     created_at=now).save()
+        hook = (await Webhook.insert(Webhook(workspace=workspace["id"], url="https://hooks.test/", created_at=now,
+                                             updated_at=now)).returning(Webhook.id))[0]["id"]
+        delivery = (await WebhookDelivery.insert(WebhookDelivery(
+            workspace=workspace["id"], webhook=hook, event="ticket.created", ticket=first["id"], payload="{}",
+            next_attempt_at=now, created_at=now)).returning(WebhookDelivery.id))[0]["id"]
+        await WebhookAttempt(delivery=delivery, attempted_at=now, status_code=500).save()
     await ExportRunner(exports_dir(settings.data_path)).run_once()
     await save_mail(ann, MailInput.from_form({"smtp_host": "smtp.example.com", "address": f"help@{word}.test"}))
     await api_access.generate_token(workspace["id"], ann)
