@@ -362,7 +362,18 @@ def _mail(spec: dict):
     return mail(spec)
 
 
-SCENARIOS = {"submit": submit, "agent": agent, "floor": floor, "mail": _mail}
+def _api_create(spec: dict):
+    from bench.api_load import api_create  # the HelpRealm API's ticket creation (issue 12)
+    return api_create(spec)
+
+
+def _api_list(spec: dict):
+    from bench.api_load import api_list  # GET /api/v1/tickets with an agent's key (issue 12)
+    return api_list(spec)
+
+
+SCENARIOS = {"submit": submit, "agent": agent, "floor": floor, "mail": _mail, "api_create": _api_create,
+             "api_list": _api_list}
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from bench import api as api_phase
 from bench import export as export_phase
 from bench import lists as list_phases
 from bench import live
@@ -32,8 +33,8 @@ PYZ = REPO / "build" / "helprealm.pyz"
 REQUIRED_APP_MODULES = ("app.search.indexer", "app.search.service", "app.mail.outbox")
 
 AGENT_PHASES = ("list", "ticket_page", "search_common", "search_rare", "reply", "dashboard", "list_filtered")
-ALL_PHASES = (*AGENT_PHASES, "submit", "mail", "live", "bulk", "export")
-# mail: mail.py; list_filtered, bulk: lists.py; export: export.py
+ALL_PHASES = (*AGENT_PHASES, "submit", "api", "mail", "live", "bulk", "export")
+# api: api.py; mail: mail.py; list_filtered, bulk: lists.py; export: export.py
 
 def helprealm_cmd(config: str) -> list[str]:
     exe = Path(sys.executable).parent / "helprealm"
@@ -286,6 +287,11 @@ def main(argv=None) -> None:
             log(f"  {s['tickets_per_s']} tickets/s, POST p50/p95 {s['post_p50_ms']}/{s['post_p95_ms']} ms, "
                 f"errors {s['errors']}")
             memory["after_submit"] = memory_mb(server)
+        if "api" in args.phases:
+            log(f"APIs: GET /api/v1/tickets over {args.tickets} tickets, "
+                f"then ticket/create with {args.clients} programs ...")
+            result["api"] = api_phase.measure(server, seeded, args, run_load, Path(sys.executable))
+            memory["after_api"] = memory_mb(server)
         if "mail" in args.phases:
             log(f"Mail in: {args.mail_messages} messages through the pipe, then the form while mail flows ...")
             result["mail"] = mail_phase.measure(server, seeded, args, run_load, measure_submit, Path(sys.executable))
@@ -330,7 +336,7 @@ def main(argv=None) -> None:
 
     result["machine"]["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     result["total_seconds"] = round(time.perf_counter() - t_start, 1)
-    result["figures"] = flatten(result) | live.figures(result)
+    result["figures"] = flatten(result) | live.figures(result) | api_phase.figures(result)
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     if profiled:
@@ -358,6 +364,7 @@ def main(argv=None) -> None:
     live.print_figures(result["figures"])
     list_phases.report(result, log)
     export_phase.report(result, log)
+    api_phase.report(result, log)
     log(f"Written {paths[0]}")
     if keep:
         log(f"Kept {work}")

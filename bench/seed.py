@@ -71,6 +71,11 @@ send_interval_seconds = 2.0
 [limits]
 ticket_wait_seconds = 0
 login_attempts_per_minute = 100000
+
+[api]
+requests_per_minute_per_key = 0
+requests_per_minute_per_address = 0
+ticket_wait_seconds = 0
 """
     )
     return config
