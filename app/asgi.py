@@ -33,6 +33,7 @@ from app.accounts import web as accounts_web
 from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.agents import admin as agents_admin
 from app.agents import web as agents_web
+from app.api import keys_web as api_keys_web
 from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.api.limits import ApiLimits
 from app.canned import web as canned_web
@@ -111,6 +112,7 @@ ADMIN_ROUTES = [
     *groups_admin.ROUTES,
     *agents_admin.ROUTES,
     *admin_mail.ROUTES,
+    *api_keys_web.ADMIN_ROUTES,  # every agent's REST API keys
     *admin_mail_gateway.ROUTES,
     *mail_admin.ROUTES,  # the quarantine
     *exports_web.ROUTES,
@@ -140,7 +142,8 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
                guards=[locale_web.visitor_locale_guard], include_in_schema=False,
                exception_handlers=pages, response_headers=router_headers("portal")),
         Router("/", route_handlers=[*tickets_web.ROUTES, uploads(tickets_web.UPLOADS),
-                                    *canned_web.ROUTES, *profile_web.ROUTES, *twofactor_web.ROUTES],
+                                    *canned_web.ROUTES, *profile_web.ROUTES, *twofactor_web.ROUTES,
+                                    *api_keys_web.AGENT_ROUTES],
                guards=[agent_guard], include_in_schema=False,
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("agent"),
                cache_control=PRIVATE),
