@@ -21,8 +21,6 @@ from litestar import Litestar, Router
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
@@ -33,6 +31,7 @@ from app.accounts import web as accounts_web
 from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.agents import admin as agents_admin
 from app.agents import web as agents_web
+from app.api import docs as api_docs
 from app.api import keys_web as api_keys_web
 from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.api.limits import ApiLimits
@@ -244,8 +243,7 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=LoggingConfig(root={"level": "INFO", "handlers": ["queue_listener"]}, log_exceptions="debug"),
         request_max_body_size=FORM_MAX_BYTES,
         # /schema documents the API routers only (the page routers say include_in_schema=False).
-        openapi_config=OpenAPIConfig(title="HelpRealm API", version="1", path="/schema",
-                                     render_plugins=[JsonRenderPlugin()]),
+        openapi_config=api_docs.openapi_config(router_headers("docs")),
         debug=False,
     )
     return app
