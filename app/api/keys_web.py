@@ -18,7 +18,7 @@ from litestar.response import Template
 from app.accounts.tables import Agent
 from app.accounts.viewer import Viewer
 from app.api import keys
-from app.errors import ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.i18n import _
 from app.tickets.web.common import layout
 from app.validation import form_text, parse_int
@@ -67,6 +67,9 @@ async def _generate(request: Request, viewer: Viewer, data: dict, admin: bool) -
 
 
 async def _delete(request: Request, viewer: Viewer, key_id: int, admin: bool) -> Response:
+    if not admin and key_id not in {k["id"] for k in await keys.list_keys(viewer, viewer.agent_id)}:
+        # The profile deletes one's own keys only, a superadmin's too (others' are on the admin page).
+        raise NotFound(_("Unknown API key."))
     await keys.delete_key(viewer, key_id)  # another agent's or workspace's key: NotFound (404)
     if not is_htmx(request):
         return redirect(request, request.app.route_reverse("admin.api_keys" if admin else "agent.api_keys"))

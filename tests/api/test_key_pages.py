@@ -125,3 +125,17 @@ async def test_an_agent_manages_only_their_own_keys_on_the_profile(client):
     response = await _post(person, "/profile/api-keys", f"/profile/api-keys/{mine}/delete", htmx=False)
     assert response.status_code == 303 and response.headers["location"] == "/profile/api-keys"
     assert await keys.authenticate(key) is None
+
+
+async def test_a_superadmins_profile_lists_and_deletes_only_her_own_keys(client):
+    _workspace, ann, bea = await _setup()
+    await keys.generate_key(await factories.viewer(ann), bea["id"], "Bea's")
+    [beas] = await ApiKey.select(ApiKey.id)
+    person = Person(client)
+    await login(person)
+    page = await person.page("/profile/api-keys")
+    assert "Bea's" not in page and soup(page).select_one("tr.empty")
+    response = await _post(person, "/profile/api-keys", f"/profile/api-keys/{beas['id']}/delete")
+    assert response.status_code == 404 and await ApiKey.count() == 1  # that is the admin page's job
+    response = await _post(person, "/admin/api-keys", f"/admin/api-keys/{beas['id']}/delete")
+    assert response.status_code == 200 and await ApiKey.count() == 0
