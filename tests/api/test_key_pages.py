@@ -42,6 +42,7 @@ async def test_a_superadmin_generates_a_key_for_an_agent_shown_once(client):
 
     response = await _post(person, "/admin/api-keys", "/admin/api-keys", {"agent": bea["id"], "label": "Shop sync"})
     assert response.status_code == 200 and "<html" not in response.text  # HTMX: the fragment
+    assert "no-store" in response.headers["cache-control"]  # the key is kept by no cache
     fragment = soup(response.text)
     key = fragment.select_one("#api-keys [data-new-key] [data-key]").get_text()
     user = await keys.authenticate(key, "192.0.2.7")
@@ -107,7 +108,7 @@ async def test_an_agent_manages_only_their_own_keys_on_the_profile(client):
 
     # agent=<Ann> is ignored: the profile makes keys for the agent themselves only
     response = await _post(person, "/profile/api-keys", "/profile/api-keys", {"label": "mine", "agent": ann["id"]})
-    assert response.status_code == 200
+    assert response.status_code == 200 and "no-store" in response.headers["cache-control"]
     key = soup(response.text).select_one("[data-key]").get_text()
     assert (await keys.authenticate(key)).viewer.agent_id == bea["id"]
     rows = soup(response.text).select("tr[data-key-id]")
