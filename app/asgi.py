@@ -21,8 +21,6 @@ from litestar import Litestar, Router
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
@@ -33,6 +31,8 @@ from app.accounts import web as accounts_web
 from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.agents import admin as agents_admin
 from app.agents import web as agents_web
+from app.api import docs as api_docs
+from app.api import keys_web as api_keys_web
 from app.api.errors import helprealm_api_shape, rest_api_shape
 from app.api.limits import ApiLimits
 from app.canned import web as canned_web
@@ -111,6 +111,7 @@ ADMIN_ROUTES = [
     *groups_admin.ROUTES,
     *agents_admin.ROUTES,
     *admin_mail.ROUTES,
+    *api_keys_web.ADMIN_ROUTES,  # every agent's REST API keys
     *admin_mail_gateway.ROUTES,
     *mail_admin.ROUTES,  # the quarantine
     *exports_web.ROUTES,
@@ -140,7 +141,8 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
                guards=[locale_web.visitor_locale_guard], include_in_schema=False,
                exception_handlers=pages, response_headers=router_headers("portal")),
         Router("/", route_handlers=[*tickets_web.ROUTES, uploads(tickets_web.UPLOADS),
-                                    *canned_web.ROUTES, *profile_web.ROUTES, *twofactor_web.ROUTES],
+                                    *canned_web.ROUTES, *profile_web.ROUTES, *twofactor_web.ROUTES,
+                                    *api_keys_web.AGENT_ROUTES],
                guards=[agent_guard], include_in_schema=False,
                dependencies=viewer, exception_handlers=pages, response_headers=router_headers("agent"),
                cache_control=PRIVATE),
@@ -241,8 +243,7 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=LoggingConfig(root={"level": "INFO", "handlers": ["queue_listener"]}, log_exceptions="debug"),
         request_max_body_size=FORM_MAX_BYTES,
         # /schema documents the API routers only (the page routers say include_in_schema=False).
-        openapi_config=OpenAPIConfig(title="HelpRealm API", version="1", path="/schema",
-                                     render_plugins=[JsonRenderPlugin()]),
+        openapi_config=api_docs.openapi_config(router_headers("docs")),
         debug=False,
     )
     return app

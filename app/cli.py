@@ -1,5 +1,5 @@
-"""The `helprealm` command: serve, migrate, reindex, create-workspace, api-token, mail-token, mailgate, mail,
-export, --version."""
+"""The `helprealm` command: serve, migrate, reindex, create-workspace, api-token, api-key, mail-token, mailgate,
+mail, export, --version."""
 
 from __future__ import annotations
 
@@ -183,6 +183,32 @@ def cmd_api_token(args: argparse.Namespace) -> None:
         print("helprealm: API access is off for this workspace (--enable, or Settings > API)", file=sys.stderr)
 
 
+def cmd_api_key(args: argparse.Namespace) -> None:
+    """A new REST API key for one agent (agents are unique by e-mail across the installation)."""
+    from app.accounts.tables import Agent
+    from app.api import keys
+    from app.errors import ValidationFailed
+
+    settings = _settings(args)
+
+    async def work():
+        agent = await Agent.select(Agent.id, Agent.workspace, Agent.active).where(
+            Agent.email == args.email.strip().lower(), Agent.retired.eq(False)).first()
+        if agent is None:
+            return None, False
+        return await keys.generate_key(None, agent["id"], args.label, workspace_id=agent["workspace"]), agent["active"]
+
+    try:
+        key, active = asyncio.run(_with_database(settings, work))
+    except ValidationFailed as exc:
+        sys.exit("helprealm: " + "; ".join(exc.errors.values()))
+    if key is None:
+        sys.exit(f"helprealm: no agent with the e-mail address {args.email!r}")
+    print(key)  # alone on stdout, for scripts; shown only this once
+    if not active:
+        print("helprealm: this agent is inactive: the key works once they are active again", file=sys.stderr)
+
+
 def cmd_mail_token(args: argparse.Namespace) -> None:
     from app.errors import NotFound
     from app.mail import gateway
@@ -238,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     token = command("api-token", cmd_api_token, "generate a workspace's API token and print it (revokes the old one)")
     token.add_argument("--workspace", required=True, help="the workspace key")
     token.add_argument("--enable", action="store_true", help="also switch the workspace's API access on")
+    api_key = command("api-key", cmd_api_key, "generate a REST API key for an agent and print it (shown once)")
+    api_key.add_argument("--email", required=True, help="the agent's e-mail address")
+    api_key.add_argument("--label", default="", help="what the key is for (at most 100 characters)")
     mail_token = command("mail-token", cmd_mail_token,
                          "generate a workspace's mail gateway token and print it (revokes the old one)")
     mail_token.add_argument("--workspace", required=True, help="the workspace key")

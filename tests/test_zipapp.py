@@ -47,6 +47,7 @@ def test_pyz_holds_templates_static_and_entry_point(pyz):
     names = set(zipfile.ZipFile(pyz).namelist())
     assert "site-packages/app/templates/layouts/base.html" in names
     assert "site-packages/app/static/js/htmx.min.js" in names
+    assert "site-packages/app/static/vendor/rapidoc/rapidoc-min.js" in names  # the API docs page (/schema)
     assert "site-packages/app/templates/mail/agent_reply.txt" in names
     assert "site-packages/app/migrations/m0001_initial.py" in names
     # git-ignored build output: only in the wheel because pyproject.toml declares it a hatch artifact
@@ -140,6 +141,10 @@ def test_pyz_serves_from_an_empty_folder(pyz, tmp_path):
         assert form.status_code == 200
         assert soup(form.text).find("form", attrs={"action": lambda a: a and a.endswith("/ticket/create")}) is not None
         assert httpx.get(f"{base}/static/js/htmx.min.js", timeout=5).status_code == 200
+        docs = httpx.get(f"{base}/schema", timeout=5)  # the API docs page and its vendored script
+        assert docs.status_code == 200 and "/static/vendor/rapidoc/rapidoc-min.js" in docs.text
+        rapidoc = httpx.get(f"{base}/static/vendor/rapidoc/rapidoc-min.js", timeout=5)
+        assert rapidoc.status_code == 200 and "javascript" in rapidoc.headers["content-type"]
         login = httpx.get(f"{base}/login", timeout=5)
         assert soup(login.text).find("input", attrs={"name": "password"}) is not None
     finally:

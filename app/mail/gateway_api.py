@@ -19,7 +19,7 @@ from litestar import MediaType, Request, Response, get, post
 
 from app.errors import BadRequest
 from app.i18n import _
-from app.mail import gateway_outbox
+from app.mail import api_docs, gateway_outbox
 from app.mail.pipe import mail_workspace
 from app.services import Services
 from app.web.dependencies import Injected
@@ -43,7 +43,7 @@ def _ok(**extra: object) -> Response:
 
 
 @post("/{workspace:str}/mail/receive", name="api.mail_receive", status_code=200,
-      request_max_body_size=RECEIVE_MAX_BYTES)
+      request_max_body_size=RECEIVE_MAX_BYTES, **api_docs.RECEIVE)
 async def receive(request: Request, services: Injected[Services], workspace: PathText) -> Response:
     row = await mail_workspace(request, workspace)
     domain = urlsplit(services.settings.server.base_url).hostname or "helprealm.invalid"
@@ -53,7 +53,7 @@ async def receive(request: Request, services: Injected[Services], workspace: Pat
     return _ok(outcome=outcome.outcome, ticket=outcome.ticket, reason=outcome.reason)
 
 
-@get("/{workspace:str}/mail/fetchMails", name="api.mail_fetch")
+@get("/{workspace:str}/mail/fetchMails", name="api.mail_fetch", **api_docs.FETCH)
 async def fetch_mails(request: Request, services: Injected[Services], workspace: PathText) -> Response:
     row = await mail_workspace(request, workspace)
     mails = await gateway_outbox.pending_mails(row["id"], services.settings.mail)
@@ -61,7 +61,7 @@ async def fetch_mails(request: Request, services: Injected[Services], workspace:
 
 
 @post("/{workspace:str}/mail/verifyMail", name="api.mail_verify", status_code=200,
-      request_max_body_size=VERIFY_MAX_BYTES)
+      request_max_body_size=VERIFY_MAX_BYTES, **api_docs.VERIFY)
 async def verify_mail(request: Request, workspace: PathText) -> Response:
     row = await mail_workspace(request, workspace)
     mail_id = gateway_outbox.verify_body(await _json(request))

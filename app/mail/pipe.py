@@ -14,6 +14,7 @@ from litestar import Request, post
 
 from app.errors import NotAuthenticated
 from app.i18n import _
+from app.mail import api_docs
 from app.mail.gateway import verify_mail_token
 from app.services import Services
 from app.web.dependencies import Injected
@@ -39,7 +40,7 @@ async def mail_workspace(request: Request, key: str) -> dict:
 
 
 @post("/{workspace:str}/mail/inbound", name="api.mail_inbound", status_code=200,
-      request_max_body_size=2 * DEFAULT_MAX_BYTES + 64 * 1024)
+      request_max_body_size=2 * DEFAULT_MAX_BYTES + 64 * 1024, **api_docs.PIPE)
 async def mail_inbound(request: Request, workspace: PathText, services: Injected[Services]) -> dict:
     row = await mail_workspace(request, workspace)
     raw = await request.body()

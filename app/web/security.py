@@ -29,10 +29,18 @@ _PAGES = {
     "object-src": "'none'",
 }
 
+# RapiDoc (a Lit web component) writes `style="..."` attributes in its templates (widths, colours of
+# its own theme); without 'unsafe-inline' for styles the page renders broken. Styles only: scripts
+# stay 'self', and the page shows nobody's content but the API description we generate.
+STYLE_INLINE = "'self' 'unsafe-inline'"
+
 POLICIES: dict[str, dict[str, str]] = {
     "portal": _PAGES,
     "agent": _PAGES,
     "admin": _PAGES,
+    # The API docs page (/schema, app/api/docs.py): our own vendored RapiDoc and the JSON it reads.
+    # STYLE_INLINE: see its comment.
+    "docs": {**_PAGES, "style-src": STYLE_INLINE, "form-action": "'none'"},
     # JSON answers: nothing to load, nothing to frame.
     "api": {"default-src": "'none'", "frame-ancestors": "'none'"},
 }
