@@ -140,7 +140,7 @@
             message.textContent = answer.data.error || t.failed;
           }
         })
-        .catch(function () { message.textContent = t.unavailable; })
+        .catch(function () { message.textContent = t.failed; }) // no readable answer: refused by CORS, or offline
         .then(function () { button.disabled = false; });
     });
   }
