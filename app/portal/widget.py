@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import asdict, dataclass
 from typing import Annotated
 
 from litestar import MediaType, Request, Response, get, post
@@ -29,7 +28,8 @@ from litestar.enums import RequestEncodingType
 from litestar.openapi import ResponseSpec
 from litestar.params import Body
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from msgspec import Meta
+from msgspec import Meta, Struct
+from msgspec.structs import asdict
 
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.i18n import _
@@ -92,30 +92,26 @@ async def _open_workspace(key: str, request: Request) -> dict:
     return workspace
 
 
-# -- the models (documented in /schema) ----------------------------------------------------------
+# -- the models (documented in /schema; msgspec Structs: Litestar reads their Meta into the schema) --
 
 
-@dataclass
-class CaptchaOut:
+class CaptchaOut(Struct):
     question: Annotated[str, Meta(description='The question to show, e.g. "3 + 4 = ?".')]
     token: Annotated[str, Meta(description="Signed; send it back as `captcha_token`. Works once, for an hour.")]
 
 
-@dataclass
-class Choice:
+class Choice(Struct):
     id: Annotated[int, Meta(description="The value to send.")]
     name: Annotated[str, Meta(description="The label, in the workspace's language.")]
 
 
-@dataclass
-class WidgetForm:
+class WidgetForm(Struct):
     captcha: CaptchaOut
     types: Annotated[list[Choice], Meta(description="The workspace's ticket types (field `type`).")]
     priorities: Annotated[list[Choice], Meta(description="1 low, 2 medium, 3 high (field `prio`).")]
 
 
-@dataclass
-class WidgetTicketForm:
+class WidgetTicketForm(Struct):
     """Every field a string, as a form sends it; the rules are checked by the handler so that
     each failed field answers its own message (422)."""
 
@@ -129,8 +125,7 @@ class WidgetTicketForm:
     captcha_token: Annotated[str, Meta(max_length=512, description="The captcha's token from the form data.")] = ""
 
 
-@dataclass
-class WidgetCreated:
+class WidgetCreated(Struct):
     code: Annotated[int, Meta(description="201.")]
     number: Annotated[int, Meta(description="The ticket's number in the workspace.")]
     permalink: Annotated[str, Meta(description="The customer's secret ticket page.")]
@@ -138,23 +133,22 @@ class WidgetCreated:
         description="True when the workspace asks customers to confirm their e-mail address first.")]
 
 
-@dataclass
-class WidgetError:
+class WidgetError(Struct):
     code: Annotated[int, Meta(description="The HTTP status.")]
     error: Annotated[str, Meta(description="What went wrong, in the workspace's language.")]
     fields: Annotated[dict[str, str] | None, Meta(description="422: the message for each failed field.")] = None
     captcha: Annotated[CaptchaOut | None, Meta(description="422: a new captcha (the sent one is used up).")] = None
 
 
-def _error(status: int, description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=WidgetError, description=description)
+def _error(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=WidgetError, description=description, generate_examples=False)
 
 
 ERRORS = {
-    400: _error(400, "A field is longer than its limit, sent twice, or the body is not a form."),
-    403: _error(403, "The request's Origin header is missing or not among the workspace's allowed web sites."),
-    404: _error(404, "No such workspace, or its embeddable form is switched off."),
-    429: _error(429, "Too many requests, or a ticket from this address too recently (see Retry-After)."),
+    400: _error("A field is longer than its limit, sent twice, or the body is not a form."),
+    403: _error("The request's Origin header is missing or not among the workspace's allowed web sites."),
+    404: _error("No such workspace, or its embeddable form is switched off."),
+    429: _error("Too many requests, or a ticket from this address too recently (see Retry-After)."),
 }
 
 
@@ -188,8 +182,8 @@ async def widget_form(request: Request, workspace: PathText, services: Injected[
                   "from one address apply. The workspace's rules for new tickets apply as on its public page "
                   "(e-mail confirmation). Answers the new ticket's number and secret link, nothing else.",
       tags=TAGS,
-      responses={**ERRORS, 413: _error(413, "The body is too large."),
-                 422: _error(422, "Fields failed their checks (`fields`); a new captcha comes along.")})
+      responses={**ERRORS, 413: _error("The body is too large."),
+                 422: _error("Fields failed their checks (`fields`); a new captcha comes along.")})
 async def widget_create(request: Request, workspace: PathText, services: Injected[Services],
                         data: Annotated[WidgetTicketForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
                         ) -> Response[WidgetCreated]:

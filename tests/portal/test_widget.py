@@ -241,6 +241,11 @@ async def test_limits_and_malformed_bodies_answer_clear_4xx(client: AsyncTestCli
     assert twice.status_code == 400
     huge = await client.post(url, data={"text": "x" * 400_000}, headers={"Origin": SHOP})
     assert huge.status_code in (400, 413)
+    as_json = await client.post(url, json=fields, headers={"Origin": SHOP})  # not a form: nothing is read
+    assert 400 <= as_json.status_code < 500
+    garbage = await client.post(url, content=b"\xff\xfe%%%=&&==", headers={
+        "Origin": SHOP, "Content-Type": "application/x-www-form-urlencoded"})
+    assert 400 <= garbage.status_code < 500
     assert await Ticket.count() == 0
 
 
@@ -276,3 +281,6 @@ async def test_the_routes_are_documented(client: AsyncTestClient):
     assert {"201", "400", "403", "404", "413", "422", "429"} <= set(create["responses"])
     assert "/api/{workspace}/widget/form" in schema["paths"]
     assert not any(path.endswith("widget.js") for path in schema["paths"])
+    assert "application/x-www-form-urlencoded" in create["requestBody"]["content"]
+    fields = schema["components"]["schemas"]["WidgetTicketForm"]["properties"]
+    assert fields["text"]["maxLength"] == 4096 and all(field.get("description") for field in fields.values())
