@@ -284,3 +284,15 @@ async def test_the_routes_are_documented(client: AsyncTestClient):
     assert "application/x-www-form-urlencoded" in create["requestBody"]["content"]
     fields = schema["components"]["schemas"]["WidgetTicketForm"]["properties"]
     assert fields["text"]["maxLength"] == 4096 and all(field.get("description") for field in fields.values())
+
+
+async def test_the_script_and_the_api_speak_the_workspaces_language(client: AsyncTestClient):
+    workspace, _ = await workspace_with_admin()
+    await update_settings(workspace["id"], lang="de")
+    await _on(workspace)
+    script = (await client.get(f"/{workspace['key']}/widget.js", headers={"Accept-Language": "en"})).text
+    assert "Ihr Name" in script and "Absenden" in script
+    fields = await _ticket_fields(client, workspace["key"], captcha="99")
+    response = await client.post(f"/api/{workspace['key']}/widget/ticket/create", data=fields,
+                                 headers={"Origin": SHOP})
+    assert response.status_code == 422 and "Sicherheitsfrage" in response.json()["fields"]["captcha"]
