@@ -56,6 +56,7 @@ from app.mail.outbox import OutboxSender
 from app.migrate import migrate
 from app.paths import resource_dir
 from app.portal import web as portal_web
+from app.portal import widget as portal_widget
 from app.profile import admin as profile_admin
 from app.profile import twofactor_web
 from app.profile import web as profile_web
@@ -78,7 +79,7 @@ from app.web.security import add_security_headers, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
 from app.web.templating import template_config
 from app.workspaces import admin as workspace_admin
-from app.workspaces import admin_cancel, admin_mail, admin_mail_gateway, admin_settings
+from app.workspaces import admin_cancel, admin_mail, admin_mail_gateway, admin_settings, admin_widget
 
 log = logging.getLogger("helprealm")
 
@@ -119,12 +120,14 @@ ADMIN_ROUTES = [
     *admin_settings.ROUTES,
     *profile_admin.ROUTES,
     *admin_cancel.ROUTES,
+    *admin_widget.ROUTES,  # the embeddable form's setting
 ]
 
 # The HelpRealm API (/api/{workspace}/...), one line per part.
 API_ROUTES = [
     *mail_pipe.ROUTES,  # the pipe: one raw message (helprealm mailgate)
     *gateway_api.ROUTES,  # the Trivial Tickets mail gateway (receive, fetchMails, verifyMail)
+    *portal_widget.API_ROUTES,  # the embeddable form's data and post (Origin-checked, CORS for listed sites)
 ]
 
 
@@ -156,7 +159,8 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         Router("/api", route_handlers=API_ROUTES, exception_handlers=json_handlers(helprealm_api_shape),
                guards=[locale_web.workspace_locale_guard], response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
-        Router("/", route_handlers=[*portal_web.ROUTES, *faq_web.ROUTES, uploads(portal_web.UPLOADS)],
+        Router("/", route_handlers=[*portal_web.ROUTES, *faq_web.ROUTES, uploads(portal_web.UPLOADS),
+                                    *portal_widget.PORTAL_ROUTES],
                guards=[locale_web.workspace_locale_guard], include_in_schema=False,
                dependencies={"workspace": Provide(portal_web.provide_workspace)}, exception_handlers=pages,
                response_headers=router_headers("portal")),

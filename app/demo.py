@@ -202,6 +202,8 @@ async def _extras(workspace_id: int, admin_id: int) -> None:
     from app.workspaces.service import update_settings
 
     await update_settings(workspace_id, background_colour="#dde7f2")
+    # The embeddable form, for a test page served with `python3 -m http.server 8080` (README).
+    await update_settings(workspace_id, widget_enabled=True, widget_origins="http://localhost:8080\nhttp://127.0.0.1:8080")
 
     from app.agents.demo import seed_agents_demo  # Nina (invited, no password yet), Otto (inactive)
 

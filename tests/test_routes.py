@@ -164,6 +164,12 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "agent.canned_picker"): (303, 303, 400, 400),  # without ?ticket=
     ("GET", "agent.canned_fill"): (303, 303, 400, 400),
     ("POST", "api.mail_inbound"): (401, 401, 401, 401),  # no mail gateway token
+    # The embeddable form: switched off in this world, so not found for everyone.
+    ("GET", "portal.widget_js"): (404, 404, 404, 404),
+    ("GET", "api.widget_form"): (404, 404, 404, 404),
+    ("POST", "api.widget_create"): (404, 404, 404, 404),
+    ("GET", "admin.widget"): (303, 303, 403, 200),
+    ("POST", "admin.widget_save"): (303, 303, 403, 303),  # nothing changed: back to the page
     ("GET", "portal.index"): (200, 200, 200, 200),
     ("POST", "portal.create"): (422, 422, 422, 422),
     ("GET", "portal.open"): (303, 303, 303, 303),  # a well-formed hash: to its page, which knows
