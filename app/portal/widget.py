@@ -46,7 +46,7 @@ from app.workspaces.service import get_by_key, public_text
 
 SCRIPT_CACHE = CacheControlHeader(public=True, max_age=300)  # a settings change shows within minutes
 NO_STORE = CacheControlHeader(no_store=True)  # every answer holds a one-time captcha or a secret link
-TAGS = ["Embeddable form"]
+TAGS = ["Widget"]  # the tag declared in app/api/docs.py
 
 
 # -- CORS: only for the workspace's listed origins ---------------------------------------------
@@ -164,7 +164,7 @@ def _captcha(captcha: Captcha) -> CaptchaOut:
      description="What the embeddable form (`/{workspace}/widget.js`) shows: a fresh captcha, the ticket "
                  "types and the priorities. Only for a request whose Origin is one of the workspace's allowed "
                  "web sites, which alone get CORS headers.",
-     tags=TAGS, responses={k: v for k, v in ERRORS.items() if k != 400})
+     tags=TAGS, responses={k: v for k, v in ERRORS.items() if k in (400, 403, 404, 429)})
 async def widget_form(request: Request, workspace: PathText, services: Injected[Services]) -> WidgetForm:
     row = await _open_workspace(workspace, request)
     services.api_limits.address(services.client.of(request))
