@@ -23,6 +23,7 @@ from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
@@ -33,8 +34,11 @@ from app.accounts import web as accounts_web
 from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.agents import admin as agents_admin
 from app.agents import web as agents_web
-from app.api.errors import helprealm_api_shape, rest_api_shape
+from app.api.errors import helprealm_api_shape
 from app.api.limits import ApiLimits
+from app.api.rest import helpdeskpro
+from app.api.rest import tickets as rest_tickets
+from app.api.rest.auth import provide_key_viewer, rest_shape
 from app.canned import web as canned_web
 from app.config import Settings
 from app.exports import web as exports_web
@@ -130,6 +134,9 @@ API_ROUTES = [
 def audience_routers(upload_max_bytes: int) -> list[Router]:
     viewer = {"viewer": Provide(provide_viewer, sync_to_thread=False)}
     pages = page_handlers()
+    # REST v1 and HelpDeskPro's paths: the key's agent as `viewer`, the REST error shape, files on comments.
+    rest_api = {"dependencies": {"viewer": Provide(provide_key_viewer)}, "response_headers": router_headers("api"),
+                "exception_handlers": json_handlers(rest_shape), "request_max_body_size": upload_max_bytes + 64 * 1024}
 
     def uploads(handlers: list) -> Router:
         return Router("/", route_handlers=handlers, request_max_body_size=upload_max_bytes + 64 * 1024)
@@ -149,8 +156,8 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
                cache_control=PRIVATE),
         # The HelpRealm API (/api/{workspace}/...) and the REST API (/api/v1/...): token-authenticated,
         # exempt from CSRF, each with the error shape its documentation promises.
-        Router("/api/v1", route_handlers=[], exception_handlers=json_handlers(rest_api_shape),
-               response_headers=router_headers("api")),
+        Router("/api/v1", route_handlers=rest_tickets.ROUTES, **rest_api),
+        Router("/public/api/index.php", route_handlers=helpdeskpro.ROUTES, **rest_api),  # HelpDeskPro's paths
         Router("/api", route_handlers=API_ROUTES, exception_handlers=json_handlers(helprealm_api_shape),
                guards=[locale_web.workspace_locale_guard], response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
@@ -161,7 +168,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
     ]
 
 
-API_PREFIXES = ("/api/",)  # the API routers' paths: CSRF-exempt, JSON errors before routing too
+API_PREFIXES = ("/api/", "/public/api/")  # the API routers' paths: CSRF-exempt, JSON errors before routing too
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -242,7 +249,9 @@ def create_app(settings: Settings) -> Litestar:
         request_max_body_size=FORM_MAX_BYTES,
         # /schema documents the API routers only (the page routers say include_in_schema=False).
         openapi_config=OpenAPIConfig(title="HelpRealm API", version="1", path="/schema",
-                                     render_plugins=[JsonRenderPlugin()]),
+                                     render_plugins=[JsonRenderPlugin()],
+                                     components=Components(security_schemes={"bearer": SecurityScheme(
+                                         type="http", scheme="bearer", description="A REST API key")})),
         debug=False,
     )
     return app
