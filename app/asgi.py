@@ -169,6 +169,7 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
 
 
 API_PREFIXES = ("/api/", "/public/api/")  # the API routers' paths: CSRF-exempt, JSON errors before routing too
+REST_SHAPES = {"/api/v1/": rest_shape, "/public/api/": rest_shape}  # before routing too, the REST error shape
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -244,7 +245,7 @@ def create_app(settings: Settings) -> Litestar:
             csrf_middleware(secret, https, API_PREFIXES),
         ],
         stores={"sessions": SQLiteSessionStore(), "login_rate_limit": MemoryStore()},
-        exception_handlers=app_handlers(API_PREFIXES),  # type: ignore[arg-type]
+        exception_handlers=app_handlers(API_PREFIXES, REST_SHAPES),  # type: ignore[arg-type]
         logging_config=LoggingConfig(root={"level": "INFO", "handlers": ["queue_listener"]}, log_exceptions="debug"),
         request_max_body_size=FORM_MAX_BYTES,
         # /schema documents the API routers only (the page routers say include_in_schema=False).
