@@ -7,6 +7,7 @@ with their limits. `with_body(Model)` puts a request model in a route's OpenAPI 
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -257,6 +258,7 @@ def with_body(model: type[Struct], *, multipart: bool = False) -> type[Operation
     @dataclass
     class WithBody(Operation):
         def __post_init__(self) -> None:
-            self.request_body = RequestBody(content=content, required=True, description=model.__doc__)
+            self.request_body = RequestBody(content=content, required=True,
+                                            description=inspect.cleandoc(model.__doc__ or ""))
 
     return WithBody
