@@ -68,3 +68,10 @@ async def test_unknown_paths_and_methods_answer_the_rest_shape(client, world):
     assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
     response = await client.post(f"{BASE}/create_ticket", data={"subject": "No key"})
     assert response.status_code == 401  # no CSRF check on the API: the key is the credential
+
+
+async def test_the_paths_leave_the_portal_alone(client, world):
+    # Workspace keys are 32 hex characters, so "public" is never one; the portal answers beside the paths.
+    assert (await client.get(f"/{world.workspace['key']}/")).status_code == 200
+    response = await client.get("/public/api/index.php/get_users", headers=world.auth())
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
