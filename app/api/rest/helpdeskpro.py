@@ -75,7 +75,7 @@ async def get_ticket(request: Request, viewer: Injected[Viewer], services: Injec
 @patch("/update_ticket", name="helpdeskpro.update_ticket", tags=TAGS, security=SECURITY,
        summary="Update a ticket (HelpDeskPro)",
        description="The same as PATCH /api/v1/tickets/{number}, the ticket named by `id`.",
-       operation_class=models.with_body(models.TicketPatch), responses=models.errors(403, 404, 422))
+       operation_class=models.with_body(models.TicketPatch), responses=models.errors(404, 409, 422))
 async def update_ticket(request: Request, viewer: Injected[Viewer], id: TicketId = None) -> models.TicketAnswer:  # noqa: A002
     number = _number(dict(request.query_params), "id")
     return {"data": await actions.update(viewer, number, await read_body(request))}  # type: ignore[return-value]

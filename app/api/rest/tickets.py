@@ -75,7 +75,7 @@ async def get_ticket(request: Request, viewer: Injected[Viewer], services: Injec
        description="Changes the fields sent, all in one transaction or none: status, priority, deadline (null "
                    "clears), assigned_user_id (null releases; an agent on vacation is refused with 422), type, "
                    "group, subject, tags.",
-       operation_class=models.with_body(models.TicketPatch), responses=models.errors(403, 404, 422))
+       operation_class=models.with_body(models.TicketPatch), responses=models.errors(404, 409, 422))
 async def update_ticket(request: Request, viewer: Injected[Viewer], number: Id) -> models.TicketAnswer:
     return {"data": await actions.update(viewer, number, await read_body(request))}  # type: ignore[return-value]
 
