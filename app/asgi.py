@@ -33,8 +33,11 @@ from app.agents import admin as agents_admin
 from app.agents import web as agents_web
 from app.api import docs as api_docs
 from app.api import keys_web as api_keys_web
-from app.api.errors import helprealm_api_shape, rest_api_shape
+from app.api.errors import helprealm_api_shape
 from app.api.limits import ApiLimits
+from app.api.rest import helpdeskpro
+from app.api.rest import tickets as rest_tickets
+from app.api.rest.auth import provide_key_viewer, rest_shape
 from app.canned import web as canned_web
 from app.config import Settings
 from app.exports import web as exports_web
@@ -134,6 +137,9 @@ API_ROUTES = [
 def audience_routers(upload_max_bytes: int) -> list[Router]:
     viewer = {"viewer": Provide(provide_viewer, sync_to_thread=False)}
     pages = page_handlers()
+    # REST v1 and HelpDeskPro's paths: the key's agent as `viewer`, the REST error shape, files on comments.
+    rest_api = {"dependencies": {"viewer": Provide(provide_key_viewer)}, "response_headers": router_headers("api"),
+                "exception_handlers": json_handlers(rest_shape), "request_max_body_size": upload_max_bytes + 64 * 1024}
 
     def uploads(handlers: list) -> Router:
         return Router("/", route_handlers=handlers, request_max_body_size=upload_max_bytes + 64 * 1024)
@@ -154,8 +160,8 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
                cache_control=PRIVATE),
         # The HelpRealm API (/api/{workspace}/...) and the REST API (/api/v1/...): token-authenticated,
         # exempt from CSRF, each with the error shape its documentation promises.
-        Router("/api/v1", route_handlers=[], exception_handlers=json_handlers(rest_api_shape),
-               response_headers=router_headers("api")),
+        Router("/api/v1", route_handlers=rest_tickets.ROUTES, **rest_api),
+        Router("/public/api/index.php", route_handlers=helpdeskpro.ROUTES, **rest_api),  # HelpDeskPro's paths
         Router("/api", route_handlers=API_ROUTES, exception_handlers=json_handlers(helprealm_api_shape),
                guards=[locale_web.workspace_locale_guard], response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
@@ -167,7 +173,8 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
     ]
 
 
-API_PREFIXES = ("/api/",)  # the API routers' paths: CSRF-exempt, JSON errors before routing too
+API_PREFIXES = ("/api/", "/public/api/")  # the API routers' paths: CSRF-exempt, JSON errors before routing too
+REST_SHAPES = {"/api/v1/": rest_shape, "/public/api/": rest_shape}  # before routing too, the REST error shape
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -243,7 +250,7 @@ def create_app(settings: Settings) -> Litestar:
             csrf_middleware(secret, https, API_PREFIXES),
         ],
         stores={"sessions": SQLiteSessionStore(), "login_rate_limit": MemoryStore()},
-        exception_handlers=app_handlers(API_PREFIXES),  # type: ignore[arg-type]
+        exception_handlers=app_handlers(API_PREFIXES, REST_SHAPES),  # type: ignore[arg-type]
         logging_config=LoggingConfig(root={"level": "INFO", "handlers": ["queue_listener"]}, log_exceptions="debug"),
         request_max_body_size=FORM_MAX_BYTES,
         # /schema documents the API routers only (the page routers say include_in_schema=False).

@@ -110,14 +110,18 @@ def static_file_errors() -> dict:
     return {**pages, ValueError: not_found}
 
 
-def app_handlers(api_prefixes: tuple[str, ...]) -> dict:
-    """For errors outside any router (unknown path, wrong method): JSON under the API prefixes."""
+def app_handlers(api_prefixes: tuple[str, ...], shapes: dict[str, Shape] | None = None) -> dict:
+    """For errors outside any router (unknown path, wrong method): JSON under the API prefixes,
+    in the shape of the first of `shapes` (path prefix -> shape) the path starts with."""
     pages, apis = page_handlers(), json_handlers()
+    shaped = {prefix: json_handlers(shape) for prefix, shape in (shapes or {}).items()}
 
     def pick(kind: type) -> Callable[[Request, Exception], Response]:
         def handler(request: Request, exc: Exception) -> Response:
             serve_in(visitor_language(request))  # no route, so no middleware or guard chose one
-            chosen = apis if request.url.path.startswith(api_prefixes) else pages
+            path = request.url.path
+            chosen = next((h for prefix, h in shaped.items() if path.startswith(prefix)), None)
+            chosen = chosen or (apis if path.startswith(api_prefixes) else pages)
             return chosen[kind](request, exc)
 
         return handler

@@ -47,6 +47,13 @@ async def change_tags(viewer: Viewer, number: int, add: list[str], remove: list[
     return sorted(present)
 
 
+async def add_tags_step(c: Change, tags: list[str]) -> None:
+    """Add tags (from inputs.parse_tags) to the ticket of a change: a new ticket's (the REST API)."""
+    current = await _current(c)
+    present = {name.casefold() for name in current}
+    await _write(c, current, added=[tag for tag in tags if tag.casefold() not in present], removed=[])
+
+
 async def _current(c: Change) -> dict[str, int]:
     rows = await TicketTag.select(TicketTag.id, TicketTag.name).where(TicketTag.ticket == c.ticket["id"])
     return {row["name"]: row["id"] for row in rows}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from app import clock, db
@@ -16,6 +17,7 @@ from app.mail import messages
 from app.tickets import queries, refs
 from app.tickets.inputs import Channel, NewTicket
 from app.tickets.refs import CustomerTicket, TicketById
+from app.tickets.service.annotations import add_tags_step
 from app.tickets.service.assignment import assign_step
 from app.tickets.service.round_robin import auto_assign_step
 from app.tickets.service.routed import queue_routed
@@ -74,27 +76,35 @@ async def create_ticket(workspace: dict, new: NewTicket, *, actor: Actor = CUSTO
                          acknowledge=acknowledge, created_data=created_data)
 
 
-async def create_for_customer(viewer: Viewer, new: NewTicket, group_id: int, assignee_id: int | None) -> Created:
+async def create_for_customer(viewer: Viewer, new: NewTicket, group_id: int, assignee_id: int | None, *,
+                              quiet: bool = False, deadline: date | None = None, tags: list[str] | None = None,
+                              ) -> Created:
     """An agent opens a ticket on a customer's behalf (manual: the "+" icon), in a group of the
     workspace and, if named, assigned to an agent (then "in progress"). The customer gets the
-    permalink mail; no confirmation is asked: the agent vouches for the address."""
+    permalink mail; no confirmation is asked: the agent vouches for the address. `quiet`: the
+    agent is their own requester (the REST API without a customer): nobody is mailed about it.
+    `deadline` and `tags` (inputs.parse_tags) are set in the same transaction (the REST API)."""
     workspace = await get_by_id(viewer.workspace_id)
     await _check(workspace, new)
     if not await AgentGroup.exists().where(AgentGroup.id == group_id, AgentGroup.workspace == workspace["id"]):
         raise ValidationFailed({"group": _("Unknown group.")})
     async with db.write():
-        created = await _insert(workspace, new, Actor.agent(viewer), group_id)
-        if assignee_id is not None:
+        created = await _insert(workspace, new, Actor.agent(viewer), group_id, quiet=quiet)
+        if assignee_id is not None or deadline is not None or tags:
             async with change(TicketById(workspace["id"], created.ticket["id"]), Actor.agent(viewer)) as c:
-                if error := await assign_step(c, assignee_id):
+                if assignee_id is not None and (error := await assign_step(c, assignee_id)):
                     raise ValidationFailed({"assignee": error})
+                if deadline is not None:
+                    c.set("deadline", deadline)
+                if tags:
+                    await add_tags_step(c, tags)
             created.ticket.update(c.ticket)
     return created
 
 
 async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int | None,
                   faq_nonce: str | None = None, *, acknowledge: bool = True,
-                  created_data: dict | None = None) -> Created:
+                  created_data: dict | None = None, quiet: bool = False) -> Created:
     needs_confirmation = bool(workspace["confirm_email"]) and new.channel in CHANNELS_NEEDING_CONFIRMATION
     needs_confirmation = needs_confirmation and actor.kind == "customer"
     token, digest = new_token() if needs_confirmation else (None, None)
@@ -111,11 +121,12 @@ async def _insert(workspace: dict, new: NewTicket, actor: Actor, group_id: int |
         if faq_nonce:  # one UPDATE by unique key, only for a form whose FAQ suggestion was opened
             await deflection.ticket_sent(workspace["id"], faq_nonce)
         unit.event("created", {"source": new.channel.value, "status": unit.ticket["status"], **(created_data or {})})
-        if acknowledge:
+        if acknowledge and not quiet:
             unit.mail(messages.queue_ticket_created, confirmation_token=token, source=new.channel.value)
-        if status == Status.OPEN:  # the group's opted-in members hear of it (unconfirmed: at confirmation)
+        # The group's opted-in members hear of it (unconfirmed: at confirmation).
+        if status == Status.OPEN and not quiet:
             unit.mail(queue_routed, actor_id=actor.agent_id)
-        if workspace["notify_admins_on_new_ticket"]:  # a setting: read only when it is on
+        if workspace["notify_admins_on_new_ticket"] and not quiet:  # a setting: read only when it is on
             unit.mail(messages.queue_admin_new_ticket, admins=await _active_superadmins(workspace["id"]))
         await unit.flush()
         if auto:
