@@ -208,13 +208,14 @@ async def test_users_lists_the_workspaces_agents(client, world):
 
 async def test_schema_documents_every_rest_route(client):
     schema = (await client.get("/schema/openapi.json")).json()
-    assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert schema["components"]["securitySchemes"]["restKey"]["scheme"] == "bearer"
     for path, methods in schema["paths"].items():
         if not path.startswith(("/api/v1/", "/public/api/")):
             continue
         for method, operation in methods.items():
             assert operation["summary"] and operation["description"], (method, path)
             assert set(operation["tags"]) & {"REST v1", "HelpDeskPro"}
+            assert operation["security"] == [{"restKey": []}], (method, path)
             assert {"400", "401", "429"} <= set(operation["responses"]), (method, path)
             if method in ("post", "patch"):
                 assert "application/json" in operation["requestBody"]["content"], (method, path)
