@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import threading
 from dataclasses import dataclass, field
 
 import pytest
@@ -39,6 +40,7 @@ class Receiver:
     port: int = 0
     requests: list[Received] = field(default_factory=list)
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # answers in order, then 200
+    server: asyncio.AbstractServer | None = None
 
     def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -66,13 +68,37 @@ class Receiver:
 
 
 @pytest.fixture
-async def receiver():
+def receiver():
+    """Served by its own loop in a thread: the app under AsyncTestClient runs in another thread
+    and the test's loop waits on it, so a receiver on the test's loop could not answer."""
     r = Receiver()
-    server = await asyncio.start_server(r.handle, "127.0.0.1", 0)
-    r.port = server.sockets[0].getsockname()[1]
-    async with server:
-        yield r
-        server.close()
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    async def serve() -> asyncio.AbstractServer:
+        server = await asyncio.start_server(r.handle, "127.0.0.1", 0)
+        r.port = server.sockets[0].getsockname()[1]
+        return server
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        r.server = loop.run_until_complete(serve())
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, name="webhook-receiver", daemon=True)
+    thread.start()
+    assert started.wait(10)
+    yield r
+
+    async def close() -> None:
+        r.server.close()
+        await r.server.wait_closed()
+
+    asyncio.run_coroutine_threadsafe(close(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+    loop.close()
 
 
 @pytest.fixture
