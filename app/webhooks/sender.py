@@ -84,14 +84,17 @@ class WebhookSender:
         ).order_by(WebhookDelivery.id).limit(BATCH)
 
     async def _claim(self, delivery_id: int, states: tuple[str, ...] = (PENDING,)) -> dict | None:
-        """Mark the delivery "sending" in its own committed write; None if it is not in `states`."""
+        """Mark the delivery "sending" in its own committed write; None if it is not in `states`.
+        `states` () takes a delivery written "sending" by its caller (the ping)."""
         async with write():
-            claimed = await WebhookDelivery.update({WebhookDelivery.status: SENDING}).where(
-                WebhookDelivery.id == delivery_id, WebhookDelivery.status.is_in(list(states))
-            ).returning(WebhookDelivery.id)
-            if not claimed:
-                return None
-            return await WebhookDelivery.select(*_columns()).where(WebhookDelivery.id == delivery_id).first()
+            if states:
+                claimed = await WebhookDelivery.update({WebhookDelivery.status: SENDING}).where(
+                    WebhookDelivery.id == delivery_id, WebhookDelivery.status.is_in(list(states))
+                ).returning(WebhookDelivery.id)
+                if not claimed:
+                    return None
+            return await WebhookDelivery.select(*_columns()).where(
+                WebhookDelivery.id == delivery_id, WebhookDelivery.status == SENDING).first()
 
     async def _post(self, client: httpx.AsyncClient, delivery: dict) -> tuple[int | None, str]:
         """POST the delivery once: (status code or None, "" on success or the error)."""
@@ -211,9 +214,10 @@ class WebhookSender:
             tried += 1
         return tried
 
-    async def send_now(self, delivery_id: int, states: tuple[str, ...] = (PENDING,)) -> dict | None:
+    async def send_now(self, delivery_id: int, states: tuple[str, ...] = ()) -> dict | None:
         """One attempt at once (the admin's "Send test"; "Retry now" of a failed delivery): the
-        delivery as it ended, or None when it is not in `states` (being sent, or sent already)."""
+        delivery as it ended, or None when it is not in `states` (being sent, or sent already).
+        Without `states` the delivery was written "sending" by the caller (a ping)."""
         delivery = await self._claim(delivery_id, states)
         if delivery is None:
             return None
