@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 
@@ -63,20 +64,20 @@ class Receiver:
                      *(f"{k}: {v}" for k, v in extra.items())]
             writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + answer)
             await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            pass  # a client that hung up (or refused our certificate)
         finally:
             writer.close()
 
 
-@pytest.fixture
-def receiver():
-    """Served by its own loop in a thread: the app under AsyncTestClient runs in another thread
-    and the test's loop waits on it, so a receiver on the test's loop could not answer."""
+def start_receiver(tls: ssl.SSLContext | None = None):
+    """A receiver served by its own loop in a thread (plain HTTP, or HTTPS with `tls`)."""
     r = Receiver()
     loop = asyncio.new_event_loop()
     started = threading.Event()
 
     async def serve() -> asyncio.AbstractServer:
-        server = await asyncio.start_server(r.handle, "127.0.0.1", 0)
+        server = await asyncio.start_server(r.handle, "127.0.0.1", 0, ssl=tls)
         r.port = server.sockets[0].getsockname()[1]
         return server
 
@@ -89,8 +90,10 @@ def receiver():
     thread = threading.Thread(target=run, name="webhook-receiver", daemon=True)
     thread.start()
     assert started.wait(10)
-    yield r
+    return r, loop, thread
 
+
+def stop_receiver(r: Receiver, loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
     async def close() -> None:
         r.server.close()
         await r.server.wait_closed()
@@ -99,6 +102,15 @@ def receiver():
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
     loop.close()
+
+
+@pytest.fixture
+def receiver():
+    """Served by its own loop in a thread: the app under AsyncTestClient runs in another thread
+    and the test's loop waits on it, so a receiver on the test's loop could not answer."""
+    r, loop, thread = start_receiver()
+    yield r
+    stop_receiver(r, loop, thread)
 
 
 @pytest.fixture
