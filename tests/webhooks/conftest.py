@@ -42,6 +42,7 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # answers in order, then 200
     server: asyncio.AbstractServer | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)  # set at each request
 
     def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -58,6 +59,7 @@ class Receiver:
                     headers[name.strip().lower()] = value.strip()
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             self.requests.append(Received(method, path, headers, body))
+            self.arrived.set()
             status, extra = self.script.pop(0) if self.script else (200, {})
             answer = b"ok"
             lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(answer)}", "Connection: close",

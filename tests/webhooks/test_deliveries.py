@@ -4,6 +4,7 @@ backoff, no redirects, the address checked at every delivery, switch-off after f
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import timedelta
 
@@ -273,3 +274,16 @@ async def test_the_ping_and_retry_now(database, receiver, hook_form):
     other, other_admin = await factories.workspace(company="Other", email="o@other.test")
     with pytest.raises(NotFound):  # another workspace's hook
         await service.send_test(await factories.viewer(other_admin), hook["id"], ALLOW)
+
+
+async def test_the_loop_sends_in_the_background_and_stops_cleanly(database, receiver, hook_form):
+    workspace, _viewer, _hook, _secret = await _setup(receiver, hook_form, events=("ticket.created",))
+    stop = asyncio.Event()
+    task = asyncio.create_task(sender.WebhookSender(dataclasses.replace(ALLOW, send_interval_seconds=0.05))
+                               .run_forever(stop))
+    await factories.ticket(workspace)  # the loop's event loop stays free: this write and the POST interleave
+    assert await asyncio.to_thread(receiver.arrived.wait, 10)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    [row] = await _deliveries()
+    assert row["status"] == "sent" and len(receiver.requests) == 1
