@@ -89,7 +89,7 @@ async def check_url(url: str, settings: WebhookSettings) -> str | None:
         return _("This is not a valid URL.")
     if parts.scheme not in ("http", "https"):
         return _("Only http:// and https:// URLs can receive webhooks.")
-    if not parts.hostname or parts.username or parts.password or any(c.isspace() for c in url):
+    if not parts.hostname or parts.username or parts.password or any(c.isspace() or not c.isprintable() for c in url):
         return _("This is not a valid URL.")
     try:
         await hosts.resolve(parts.hostname, port, allow_private=settings.allow_private_hosts)

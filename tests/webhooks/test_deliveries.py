@@ -212,7 +212,8 @@ async def test_private_addresses_are_refused_at_save_and_at_delivery(database, r
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/x", "javascript:alert(1)", "http://", "example.com/hook",
-                                 "http://user:pw@example.com/", "http://exa mple.com/", "http://x/" + "a" * 2000])
+                                 "http://user:pw@example.com/", "http://exa mple.com/", "http://example.com/\x00",
+                                 "http://example.com:99999/", "http://exämple.com/", "http://x/" + "a" * 2000])
 async def test_bad_urls_are_refused(database, hook_form, url):
     workspace, admin = await factories.workspace()
     viewer = await factories.viewer(admin)
