@@ -81,6 +81,9 @@ from app.web.limits import PerMinute, WaitBetween
 from app.web.security import add_security_headers, router_headers
 from app.web.sessions import SQLiteSessionStore, session_config
 from app.web.templating import template_config
+from app.webhooks import admin as webhooks_admin
+from app.webhooks import service as webhooks_service
+from app.webhooks.sender import WebhookSender
 from app.workspaces import admin as workspace_admin
 from app.workspaces import admin_cancel, admin_mail, admin_mail_gateway, admin_settings, admin_widget
 
@@ -124,6 +127,7 @@ ADMIN_ROUTES = [
     *profile_admin.ROUTES,
     *admin_cancel.ROUTES,
     *admin_widget.ROUTES,  # the embeddable form's setting
+    *webhooks_admin.ROUTES,  # Administration → Webhooks (issue 12 §5)
 ]
 
 # The HelpRealm API (/api/{workspace}/...), one line per part.
@@ -184,6 +188,7 @@ def create_app(settings: Settings) -> Litestar:
     mail_vault.configure(secret)  # workspaces' stored mail passwords (app/mail/vault.py)
     thread_ids.configure(secret)  # our signed Message-IDs (app/mail/thread_ids.py)
     twofactor.configure(secret)  # agents' TOTP secrets and recovery codes (app/accounts/twofactor.py)
+    webhooks_service.configure(secret)  # webhooks' signing secrets (app/webhooks/service.py)
     https = settings.server.base_url.startswith("https://")
     sessions = session_config(secure=https)
     client = ClientAddress(settings.server)
@@ -196,7 +201,8 @@ def create_app(settings: Settings) -> Litestar:
     mail_in = MailIn(settings, storage)
     cleanup = Cleanup(exports_dir=exports, quarantine_dir=settings.quarantine_path)
     loops = BackgroundLoops([OutboxSender(settings.mail), search.writer, cleanup, JobRunner(),
-                             ExportRunner(exports), ImapFetcher(mail_in, settings.mail)])
+                             ExportRunner(exports), ImapFetcher(mail_in, settings.mail),
+                             WebhookSender(settings.webhooks)])
     live = Live()  # in-process pub/sub; ticket changes are published to it after each commit
 
     @contextlib.asynccontextmanager

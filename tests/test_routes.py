@@ -155,6 +155,13 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "accounts.email_confirm"): (404, 404, 404, 404),
     ("GET", "admin.security"): (303, 303, 403, 200),
     ("POST", "admin.security_save"): (303, 303, 403, 303),
+    ("GET", "admin.webhooks"): (303, 303, 403, 200),  # webhooks (app/webhooks/admin.py); hook 999999: not ours
+    ("POST", "admin.webhook_create"): (303, 303, 403, 422),  # no URL, no events
+    ("GET", "admin.webhook"): (303, 303, 403, 404),
+    ("POST", "admin.webhook_update"): (303, 303, 403, 404),
+    ("POST", "admin.webhook_delete"): (303, 303, 403, 404),
+    ("POST", "admin.webhook_test"): (303, 303, 403, 404),
+    ("POST", "admin.webhook_retry"): (303, 303, 403, 404),
     ("GET", "agent.canned"): (303, 303, 200, 200),
     ("GET", "agent.canned_new"): (303, 303, 200, 200),
     ("POST", "agent.canned_create"): (303, 303, 422, 422),
@@ -260,6 +267,7 @@ def _path(world: World, audience: str, name: str) -> str:
               "section": "general", "image_id": 999999, "faq_id": 999999, "code": "de",
               "workspace": world.workspace["key"], "mail_id": 999999, "key_id": 999999,
               "path": "nothing-here"}
+    params.update(hook_id=999999, delivery_id=999999)  # webhooks: not this workspace's
     app = world.app
     handler = next(h for r in app.routes for h in r.route_handlers if h.name == name)
     needed = {p for path in handler.paths for p in params if "{" + p in path}

@@ -39,6 +39,7 @@ from app.live import events as live_events
 from app.search import events as search_events
 from app.tickets import refs, status
 from app.tickets.tables import Ticket, TimelineEntry
+from app.webhooks import events as webhook_events
 from app.workspaces.service import get_by_id
 
 if TYPE_CHECKING:
@@ -181,6 +182,7 @@ class Change:
                               created_at=now, **entry)
                 for entry in entries
             ])
+            await webhook_events.record(self, entries)  # deliveries for the workspace's hooks, if any
         if self._mails:
             workspace = await get_by_id(self.ticket["workspace"])
             for queue, context in self._mails:
