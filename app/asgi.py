@@ -34,6 +34,7 @@ from app.accounts.guards import agent_guard, provide_viewer, superadmin_guard
 from app.agents import admin as agents_admin
 from app.agents import web as agents_web
 from app.api.errors import helprealm_api_shape, rest_api_shape
+from app.api.helprealm import tickets as helprealm_api
 from app.api.limits import ApiLimits
 from app.canned import web as canned_web
 from app.config import Settings
@@ -124,6 +125,7 @@ ADMIN_ROUTES = [
 API_ROUTES = [
     *mail_pipe.ROUTES,  # the pipe: one raw message (helprealm mailgate)
     *gateway_api.ROUTES,  # the Trivial Tickets mail gateway (receive, fetchMails, verifyMail)
+    *helprealm_api.ROUTES,  # the HelpRealm API (manual: "API Endpoint"); its upload route: below
 ]
 
 
@@ -151,7 +153,8 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         # exempt from CSRF, each with the error shape its documentation promises.
         Router("/api/v1", route_handlers=[], exception_handlers=json_handlers(rest_api_shape),
                response_headers=router_headers("api")),
-        Router("/api", route_handlers=API_ROUTES, exception_handlers=json_handlers(helprealm_api_shape),
+        Router("/api", route_handlers=[*API_ROUTES, uploads(helprealm_api.UPLOADS)],
+               exception_handlers=json_handlers(helprealm_api_shape),
                guards=[locale_web.workspace_locale_guard], response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
         Router("/", route_handlers=[*portal_web.ROUTES, *faq_web.ROUTES, uploads(portal_web.UPLOADS)],

@@ -90,3 +90,24 @@ async def delete_attachment(viewer: Viewer, number: int, attachment_id: int, sto
         stored_name = row["stored_name"]
         db.on_commit(lambda: files.discard(storage.directory, stored_name))
     return row["filename"]
+
+
+async def delete_customer_attachment(workspace: dict, ticket_hash: str, attachment_id: int,
+                                     storage: files.Storage) -> str:
+    """The customer (through the HelpRealm API) removes a file they added; an agent's file is not
+    theirs to remove, a file hidden from them does not exist for them. Closed: nothing changes."""
+    async with change(CustomerTicket(workspace["id"], ticket_hash), CUSTOMER) as c:
+        row = await Attachment.select(Attachment.filename, Attachment.stored_name, Attachment.uploaded_by).where(
+            Attachment.id == attachment_id, Attachment.ticket == c.ticket["id"],
+            Attachment.visible_to_customer == True).first()  # noqa: E712
+        if row is None:
+            raise NotFound(_("No such file."))
+        if row["uploaded_by"] != "customer":
+            raise Forbidden(_("You can only delete files you added."))
+        check_customer_may_write(c.ticket)
+        await Attachment.delete().where(Attachment.id == attachment_id)
+        c.event("attachment_deleted", {"filename": row["filename"], "by": "customer"})
+        c.touch()
+        stored_name = row["stored_name"]
+        db.on_commit(lambda: files.discard(storage.directory, stored_name))
+    return row["filename"]
