@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from app import clock
 from app.asgi import create_app
-from app.tickets.tables import Ticket, TimelineEntry
+from app.tickets.tables import Attachment, Ticket, TimelineEntry
 from app.workspaces import api_access
 from app.workspaces.service import update_settings
 from tests.api.helprealm import Api, switched_on
@@ -234,3 +234,25 @@ async def test_every_route_is_documented(client):
     assert fields["prio"]["minimum"] == 1 and fields["prio"]["maximum"] == 3
     ticket = schema["components"]["schemas"]["HelpRealmTicketData"]["properties"]
     assert set(ticket) == TICKET_KEYS
+
+
+async def test_create_with_an_attachment(api: Api, settings):
+    files = {"attachment": ("photo.png", b"\x89PNG data", "image/png")}
+    response = await api.call("create", files=files, **api.ticket_fields())
+    assert response.status_code == 201, response.text
+    ticket_id = response.json()["data"]["id"]
+    row = await Attachment.select().where(Attachment.ticket == ticket_id).first()
+    assert row["filename"] == "photo.png" and row["uploaded_by"] == "customer" and row["size"] == 9
+    assert (settings.attachments_path / row["stored_name"]).read_bytes() == b"\x89PNG data"
+
+
+async def test_create_with_a_refused_attachment_stores_nothing(api: Api, settings):
+    response = await api.call("create", files={"attachment": ("run.exe", b"MZ", "application/octet-stream")},
+                              **api.ticket_fields())
+    assert response.status_code == 500
+    assert response.json()["invalid_fields"] == [{"name": "attachment", "value": "run.exe"}]
+    await update_settings(api.workspace["id"], allow_customer_uploads=False)
+    response = await api.call("create", files={"attachment": ("a.txt", b"a", "text/plain")}, **api.ticket_fields())
+    assert response.status_code == 403 and response.json()["error"]
+    assert await Ticket.count() == 0 and await Attachment.count() == 0
+    assert not settings.attachments_path.exists() or list(settings.attachments_path.iterdir()) == []

@@ -112,6 +112,8 @@ def check(form: Form, fields: tuple[Field, ...], checks: Callable[[dict], FieldE
             continue
         value = form.values.get(field.name)
         if field.kind == "file":
+            if not field.required and value in (None, ""):
+                continue  # an optional file left out (a form's empty file field sends "")
             if not isinstance(value, UploadFile) or not value.filename:
                 errors[field.name] = _("Please choose a file.")
             continue

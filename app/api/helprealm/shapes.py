@@ -221,12 +221,14 @@ def _schema(field: Field) -> Schema:
 def form_operation(fields: tuple[Field, ...]) -> type[Operation]:
     """An Operation class whose request body documents `fields`, form-encoded or multipart
     (Litestar documents a body only for a typed `data` parameter, which these handlers avoid)."""
-    schema = Schema(type=OpenAPIType.OBJECT, properties={f.name: _schema(f) for f in fields},
-                    required=[f.name for f in fields if f.required])
-    with_file = any(f.kind == "file" for f in fields)
-    content = {RequestEncodingType.MULTI_PART.value: OpenAPIMediaType(schema=schema)}
-    if not with_file:
-        content = {RequestEncodingType.URL_ENCODED.value: OpenAPIMediaType(schema=schema), **content}
+    def schema(of: tuple[Field, ...]) -> Schema:
+        return Schema(type=OpenAPIType.OBJECT, properties={f.name: _schema(f) for f in of},
+                      required=[f.name for f in of if f.required])
+
+    content = {RequestEncodingType.MULTI_PART.value: OpenAPIMediaType(schema=schema(fields))}
+    if not any(f.kind == "file" and f.required for f in fields):  # without a file: a plain form as well
+        plain = tuple(f for f in fields if f.kind != "file")
+        content = {RequestEncodingType.URL_ENCODED.value: OpenAPIMediaType(schema=schema(plain)), **content}
     body = RequestBody(content=content, required=True, description="Form fields (every one a string).")
 
     @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Request, Response, post
+from litestar.datastructures import UploadFile
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import PathParameter
 
@@ -33,7 +34,9 @@ CREATE = (APITOKEN,
           Field("name", "The customer's name.", max_length=200),
           Field("email", "The customer's e-mail address.", max_length=254),
           Field("type", "The id of one of the workspace's ticket types.", kind="integer", minimum=1),
-          Field("prio", "1 = low, 2 = medium, 3 = high.", kind="integer", minimum=1, maximum=3))
+          Field("prio", "1 = low, 2 = medium, 3 = high.", kind="integer", minimum=1, maximum=3),
+          Field("attachment", "A file to attach (multipart; the workspace's upload rules apply).", kind="file",
+                required=False))
 BY_HASH = (APITOKEN, HASH)
 THREAD = (*BY_HASH,
           Field("paginate", "Only posts with an id below this one (the next page).", kind="integer", required=False,
@@ -79,8 +82,13 @@ async def _create(call: Call) -> Response:
     except RateLimited as exc:
         raise Answer(429, retry_after(exc), error=exc.message, ticket_wait_time=int(exc.retry_after) + 1) from None
     try:
-        created = await service.create_ticket(call.workspace,
-                                              NewTicket.from_form(call.data, channel=Channel.API, type_ids=types))
+        new = NewTicket.from_form(call.data, channel=Channel.API, type_ids=types)
+        file = call.form.values.get("attachment")
+        if isinstance(file, UploadFile):
+            upload = Upload(file.filename, file.content_type, await file.read())
+            created, _row = await service.create_ticket_with_file(call.workspace, new, upload, call.services.storage)
+        else:
+            created = await service.create_ticket(call.workspace, new)
     except BaseException:
         wait.release(call.address)  # nothing was opened
         raise
@@ -208,5 +216,5 @@ async def attachment_delete(request: Request, workspace: Path,
     return await run(request, workspace, services, FILE_DELETE, forms.reference_fields, _file_delete)
 
 
-ROUTES = [create, info, thread, attachments, comment_add, comment_edit, attachment_delete]
-UPLOADS = [attachment_add]  # create_app gives it the upload body limit
+ROUTES = [info, thread, attachments, comment_add, comment_edit, attachment_delete]
+UPLOADS = [create, attachment_add]  # create_app gives them the upload body limit (both take a file)

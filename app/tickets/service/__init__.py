@@ -16,6 +16,7 @@ from app.tickets.service.assignment import assign, release, take
 from app.tickets.service.attachments import (
     add_agent_attachment,
     add_customer_attachment,
+    create_ticket_with_file,  # the HelpRealm API's create with its attachment
     delete_attachment,
     delete_customer_attachment,  # the HelpRealm API acts for the customer
 )
@@ -46,6 +47,7 @@ __all__ = [
     "change_tags",
     "confirm_ticket",
     "create_for_customer",
+    "create_ticket_with_file",
     "create_ticket",
     "customer_may_edit",
     "customer_reply",
