@@ -3,8 +3,10 @@ files): it acts for the customer, through the services the customer's web page u
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
+from app.api.helprealm import shapes
 from app.tickets import service
 from app.tickets.files import Storage, Upload
 from app.tickets.inputs import FieldChanges, Reply
@@ -230,3 +232,30 @@ async def test_a_merged_ticket_follows_the_web_rules(api: Api):
     assert info["merged_into"] == first["hash"]
     response = await api.call("comment/add/customer", hash=second["hash"], text="Hello?")
     assert response.status_code == 403 and "merged" in response.json()["error"]
+
+
+async def test_answers_match_their_documented_shapes(api: Api):
+    """Every answer decodes strictly into the struct /schema documents for it (no field missing,
+    none undocumented)."""
+    def conforms(response, struct) -> None:
+        body = response.json()
+        msgspec.convert(body, struct, strict=True)
+        assert set(body) <= set(struct.__struct_fields__), (set(body), struct)
+
+    created = await api.call("create", **api.ticket_fields())
+    conforms(created, shapes.HelpRealmCreated)
+    ticket_hash = created.json()["data"]["hash"]
+    conforms(await api.call("info", hash=ticket_hash), shapes.HelpRealmInfo)
+    added = await api.call("comment/add/customer", hash=ticket_hash, text="More.")
+    conforms(added, shapes.HelpRealmComment)
+    conforms(await api.call("comment/edit/customer", hash=ticket_hash, cmt_id=str(added.json()["cmt_id"]),
+                            text="More!"), shapes.HelpRealmComment)
+    conforms(await api.call("thread", hash=ticket_hash), shapes.HelpRealmThread)
+    file = await api.call("attachment/add", hash=ticket_hash, files=A_FILE)
+    conforms(file, shapes.HelpRealmFileAdded)
+    conforms(await api.call("attachments", hash=ticket_hash), shapes.HelpRealmFiles)
+    conforms(await api.call("attachment/delete", hash=ticket_hash, file_id=str(file.json()["file"]["id"])),
+             shapes.HelpRealmFileDeleted)
+    conforms(await api.call("info", hash="x"), shapes.HelpRealmInvalidPostData)
+    conforms(await api.call("info", hash="0" * 32), shapes.HelpRealmNotFound)
+    conforms(await api.call("info", apitoken="nope", hash="0" * 32), shapes.HelpRealmRefused)

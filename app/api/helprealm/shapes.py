@@ -203,11 +203,6 @@ class HelpRealmTooMany(msgspec.Struct):
         description="create: the seconds to wait before this client may create a ticket again.")] = None
 
 
-class HelpRealmServerError(msgspec.Struct):
-    code: Code
-    error: Annotated[str, msgspec.Meta(description="A real server error has `error` and no `invalid_fields`.")]
-
-
 def _schema(field: Field) -> Schema:
     if field.kind == "file":
         return Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY, description=field.description)
