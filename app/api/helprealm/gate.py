@@ -67,9 +67,10 @@ async def _open(request: Request, key: str, services: Services, fields: tuple[Fi
     except NotFound:
         raise Answer(404) from None
     token = form.text("apitoken")
-    if not (await api_access.state(workspace["id"]))["enabled"]:
-        raise Answer(403, paidforapi=False)
+    # The good path reads the access row once; only a refusal reads it again, to say why.
     if not await api_access.verify_api_token(workspace, token or ""):
+        if not (await api_access.state(workspace["id"]))["enabled"]:
+            raise Answer(403, paidforapi=False)
         raise Answer(403, apitoken=None if token is None else token[:api_access.TOKEN_MAX])
     services.api_limits.credential(f"ws:{workspace['id']}")
     call = Call(request, key, workspace, data, form, address, services)
