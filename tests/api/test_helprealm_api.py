@@ -223,7 +223,8 @@ async def test_every_route_is_documented(client):
     for endpoint in endpoints:
         operation = schema["paths"][f"/api/{{workspace}}/ticket/{endpoint}"]["post"]
         assert operation["tags"] == ["HelpRealm API"] and operation["summary"] and operation["description"]
-        assert set(operation["responses"]) == {"201" if endpoint == "create" else "200", "403", "404", "429", "500"}
+        success = "201" if endpoint == "create" else "200"
+        assert set(operation["responses"]) == {success, "403", "404", "413", "429", "500"}
         content = operation["requestBody"]["content"]
         assert "multipart/form-data" in content
         properties = content["multipart/form-data"]["schema"]["properties"]
@@ -256,3 +257,9 @@ async def test_create_with_a_refused_attachment_stores_nothing(api: Api, setting
     assert response.status_code == 403 and response.json()["error"]
     assert await Ticket.count() == 0 and await Attachment.count() == 0
     assert not settings.attachments_path.exists() or list(settings.attachments_path.iterdir()) == []
+
+
+async def test_a_body_over_the_limit_is_413_in_this_shape(api: Api):
+    response = await api.call("info", hash="0" * 32, text="x" * 400_000)
+    assert response.status_code == 413
+    assert response.json()["code"] == 413 and response.json()["workspace"] == api.key and response.json()["error"]

@@ -17,6 +17,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import UploadFile
+from litestar.exceptions import HTTPException
 
 from app.errors import ValidationFailed
 from app.i18n import _
@@ -89,6 +90,10 @@ async def read_form(request: Request) -> Form:
         return Form({}, {})  # JSON or anything else: no form fields (each required one is missing)
     try:
         items = (await request.form()).multi_items()
+    except HTTPException as exc:
+        if exc.status_code == 413:  # over the body limit: the router answers 413 (in this API's shape)
+            raise
+        return Form({}, {})
     except Exception:  # a broken multipart body is just a form without fields
         return Form({}, {})
     values: dict[str, Any] = {}

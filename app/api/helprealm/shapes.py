@@ -195,6 +195,12 @@ class HelpRealmRefused(msgspec.Struct):
                                                           "not the customer's post or file, uploads off).")] = None
 
 
+class HelpRealmTooLarge(msgspec.Struct):
+    code: Code
+    workspace: WorkspaceKey
+    error: str
+
+
 class HelpRealmTooMany(msgspec.Struct):
     code: Code
     workspace: WorkspaceKey

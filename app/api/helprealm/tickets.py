@@ -58,7 +58,10 @@ _403 = ResponseSpec(generate_examples=False, data_container=shapes.HelpRealmRefu
     "or the ticket refuses the action (`error`)."))
 _429 = ResponseSpec(generate_examples=False, data_container=shapes.HelpRealmTooMany,
                     description="Too many requests: see the Retry-After header.")
-ERRORS = {403: _403, 404: _404, 429: _429, 500: _500}
+_413 = ResponseSpec(generate_examples=False, data_container=shapes.HelpRealmTooLarge,
+                    description="The body is larger than the server takes (app.toml `[limits] upload_max_bytes` "
+                                "for the routes with a file, 256 KB for the others).")
+ERRORS = {403: _403, 404: _404, 413: _413, 429: _429, 500: _500}
 CHECK_ORDER = ("Checked in this order: the fields (500), the workspace (404), API access and token (403), "
                "the ticket (404). Form-encoded or multipart.")
 
