@@ -34,6 +34,7 @@ from app.agents import web as agents_web
 from app.api import docs as api_docs
 from app.api import keys_web as api_keys_web
 from app.api.errors import helprealm_api_shape
+from app.api.helprealm import tickets as helprealm_api
 from app.api.limits import ApiLimits
 from app.api.rest import helpdeskpro
 from app.api.rest import tickets as rest_tickets
@@ -135,6 +136,7 @@ API_ROUTES = [
     *mail_pipe.ROUTES,  # the pipe: one raw message (helprealm mailgate)
     *gateway_api.ROUTES,  # the Trivial Tickets mail gateway (receive, fetchMails, verifyMail)
     *portal_widget.API_ROUTES,  # the embeddable form's data and post (Origin-checked, CORS for listed sites)
+    *helprealm_api.ROUTES,  # the HelpRealm API (manual: "API Endpoint"); its upload route: below
 ]
 
 
@@ -166,7 +168,8 @@ def audience_routers(upload_max_bytes: int) -> list[Router]:
         # exempt from CSRF, each with the error shape its documentation promises.
         Router("/api/v1", route_handlers=rest_tickets.ROUTES, **rest_api),
         Router("/public/api/index.php", route_handlers=helpdeskpro.ROUTES, **rest_api),  # HelpDeskPro's paths
-        Router("/api", route_handlers=API_ROUTES, exception_handlers=json_handlers(helprealm_api_shape),
+        Router("/api", route_handlers=[*API_ROUTES, uploads(helprealm_api.UPLOADS)],
+               exception_handlers=json_handlers(helprealm_api_shape),
                guards=[locale_web.workspace_locale_guard], response_headers=router_headers("api")),
         # Last: its `/{workspace_key}/...` paths are the most general.
         Router("/", route_handlers=[*portal_web.ROUTES, *faq_web.ROUTES, uploads(portal_web.UPLOADS),

@@ -20,6 +20,8 @@ def _retry(extra: dict) -> dict:
 
 def helprealm_api_shape(request: Request, status: int, message: str, extra: dict) -> Response:
     body = {"code": status, "error": message}
+    if isinstance(request.path_params.get("workspace"), str):  # the manual: every answer names its workspace
+        body["workspace"] = request.path_params["workspace"][:64]
     if "errors" in extra:
         body["invalid_fields"] = [{"name": name, "value": None} for name in extra["errors"]]
     return Response(body, status_code=status, headers=_retry(extra), media_type=MediaType.JSON)

@@ -13,7 +13,13 @@ outbox mail in that transaction; the search index hears about it after the commi
 # something handlers use: a new kind of change is a new intent here.
 from app.tickets.service.annotations import change_tags, save_notes, set_tags
 from app.tickets.service.assignment import assign, release, take
-from app.tickets.service.attachments import add_agent_attachment, add_customer_attachment, delete_attachment
+from app.tickets.service.attachments import (
+    add_agent_attachment,
+    add_customer_attachment,
+    create_ticket_with_file,  # the HelpRealm API's create with its attachment
+    delete_attachment,
+    delete_customer_attachment,  # the HelpRealm API acts for the customer
+)
 from app.tickets.service.bulk import MAX_TICKETS as MAX_BULK_TICKETS  # bulk changes (the list's bulk bar)
 from app.tickets.service.bulk import BulkAction, BulkChange, BulkResult, bulk_change
 from app.tickets.service.conversation import add_note, agent_reply, customer_reply
@@ -41,10 +47,12 @@ __all__ = [
     "change_tags",
     "confirm_ticket",
     "create_for_customer",
+    "create_ticket_with_file",
     "create_ticket",
     "customer_may_edit",
     "customer_reply",
     "delete_attachment",
+    "delete_customer_attachment",
     "edit_agent_post",
     "edit_customer_post",
     "merge",

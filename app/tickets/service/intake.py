@@ -51,7 +51,7 @@ class Created:
     confirmation_token: str | None
 
 
-async def _check(workspace: dict, new: NewTicket) -> None:
+async def check_new_ticket(workspace: dict, new: NewTicket) -> None:
     """What the typed input cannot know: the type belongs to this workspace; the hard limits."""
     errors = {}
     if new.type_id not in {row["id"] for row in await queries.ticket_types(workspace["id"])}:
@@ -71,7 +71,7 @@ async def create_ticket(workspace: dict, new: NewTicket, *, actor: Actor = CUSTO
     `faq_nonce`: the public form's nonce, for FAQ deflection counting (app/faq/deflection.py).
     `acknowledge`: mail the customer the ticket's link (mail in holds it back from a sender who
     had too many); `created_data`: more for the "created" event (a mail's quoted text)."""
-    await _check(workspace, new)
+    await check_new_ticket(workspace, new)
     return await _insert(workspace, new, actor, await queries.default_group_id(workspace["id"]), faq_nonce,
                          acknowledge=acknowledge, created_data=created_data)
 
@@ -85,7 +85,7 @@ async def create_for_customer(viewer: Viewer, new: NewTicket, group_id: int, ass
     agent is their own requester (the REST API without a customer): nobody is mailed about it.
     `deadline` and `tags` (inputs.parse_tags) are set in the same transaction (the REST API)."""
     workspace = await get_by_id(viewer.workspace_id)
-    await _check(workspace, new)
+    await check_new_ticket(workspace, new)
     if not await AgentGroup.exists().where(AgentGroup.id == group_id, AgentGroup.workspace == workspace["id"]):
         raise ValidationFailed({"group": _("Unknown group.")})
     async with db.write():
