@@ -204,6 +204,10 @@ async def _extras(workspace_id: int, admin_id: int) -> None:
     await update_settings(workspace_id, background_colour="#dde7f2")
     # The embeddable form, for a test page served with `python3 -m http.server 8080` (README).
     await update_settings(workspace_id, widget_enabled=True, widget_origins="http://localhost:8080\nhttp://127.0.0.1:8080")
+    # The HelpRealm API is on: `helprealm api-token` gives the token the README's curl examples use.
+    from app.workspaces import api_access
+
+    await api_access.set_access(workspace_id, None, True)
 
     from app.agents.demo import seed_agents_demo  # Nina (invited, no password yet), Otto (inactive)
 
@@ -226,3 +230,5 @@ async def print_login() -> None:
     print(f"  Public page:  {site.public_page(admin['key'])}")
     print(f"  Mail in:      workspace key {admin['key']}: helprealm mail-token --workspace {admin['key']}, "
           "then helprealm mailgate (README, \"Mail in\")")
+    print(f"  APIs:         {site.base_url}/schema documents them; a token: helprealm api-token --workspace "
+          f"{admin['key']}; an agent's REST key: helprealm api-key --email {ADMIN_EMAIL} (README, \"APIs\")")
