@@ -118,25 +118,28 @@ _UNITS = (31536000, 2592000, 604800, 86400, 3600)
 
 
 def timeago(value: datetime | None, now: datetime | None = None) -> str:
-    """"3 minutes ago" in the reader's language; "just now" under 45 seconds."""
+    """"3 minutes ago" in the reader's language, "in 5 minutes" for a time to come (a webhook's
+    next try); "just now" within 45 seconds either way."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    seconds = int(((now or clock.now()) - value).total_seconds())
+    elapsed = int(((now or clock.now()) - value).total_seconds())
+    seconds, future = abs(elapsed), elapsed < 0
     if seconds < 45:
         return gettext("just now")
     for size in _UNITS:
         if seconds >= size:
-            return _ago(current_locale(), size, round(seconds / size))
-    return _ago(current_locale(), 60, max(1, seconds // 60))
+            return _ago(current_locale(), size, round(seconds / size), future)
+    return _ago(current_locale(), 60, max(1, seconds // 60), future)
 
 
 @functools.lru_cache(maxsize=4096)
-def _ago(code: str, unit_seconds: int, count: int) -> str:
+def _ago(code: str, unit_seconds: int, count: int, future: bool = False) -> str:
     # An exact multiple of the unit with threshold 1 makes Babel name that unit and count (its
-    # own threshold would round 50 minutes up to "1 hour").
-    return format_timedelta(timedelta(seconds=-unit_seconds * count), threshold=1, add_direction=True,
+    # own threshold would round 50 minutes up to "1 hour"). Babel says "in ..." for a positive delta.
+    delta = unit_seconds * count
+    return format_timedelta(timedelta(seconds=delta if future else -delta), threshold=1, add_direction=True,
                             locale=code)
 
 

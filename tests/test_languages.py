@@ -130,6 +130,7 @@ def test_relative_times_dates_and_numbers_follow_the_language_and_the_time_zone(
     with i18n.use_locale("de"), formats.use_time_zone("Europe/Berlin"):
         assert formats.timeago(now - timedelta(minutes=3), now) == "vor 3 Minuten"
         assert formats.timeago(now - timedelta(days=2), now) == "vor 2 Tagen"
+        assert formats.timeago(now + timedelta(minutes=5), now) == "in 5 Minuten"  # a webhook's next try
         assert formats.exact(moment) == "24.11.2026, 23:05"  # 22:05 UTC is 23:05 in Berlin
         assert formats.day(moment) == "24.11.2026"
         assert formats.number(1234567) == "1.234.567" and formats.percent(45) == "45\xa0%"
