@@ -34,6 +34,11 @@ _CONTROLS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u202
 _DIGITS = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
 
 
+def has_control_characters(text: str) -> bool:
+    """True when a multi-line text holds control characters other than line breaks and tabs."""
+    return bool(_CONTROLS_IN_TEXT.search(text))
+
+
 def valid_email(value: str) -> bool:
     """True for an address a form would accept (the same rules as FieldErrors.email)."""
     if not value or len(value) > EMAIL_MAX or has_line_break(value):

@@ -38,8 +38,12 @@ def valid_host(host: str) -> bool:
 
 
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        # An IPv4 address wrapped in IPv6 (mapped, 6to4, Teredo) is judged as that IPv4 address:
+        # 2002:7f00:1::1 reaches 127.0.0.1 wherever 6to4 is routed.
+        inner = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if inner is not None:
+            return is_public(inner)
     return address.is_global and not (
         address.is_multicast or address.is_loopback or address.is_link_local or address.is_private
         or address.is_reserved or address.is_unspecified

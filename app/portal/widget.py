@@ -128,7 +128,6 @@ class WidgetTicketForm(Struct):
 class WidgetCreated(Struct):
     code: Annotated[int, Meta(description="201.")]
     number: Annotated[int, Meta(description="The ticket's number in the workspace.")]
-    permalink: Annotated[str, Meta(description="The customer's secret ticket page.")]
     awaiting_confirmation: Annotated[bool, Meta(
         description="True when the workspace asks customers to confirm their e-mail address first.")]
 
@@ -206,8 +205,10 @@ async def widget_create(request: Request, workspace: PathText, services: Injecte
         limits.ticket_wait.release(address)
         raise
     ticket = created.ticket
+    # Not the secret link: whoever fills in the form may type anyone's address, and the link is the
+    # customer's credential (their replies, our answers). It goes to that address by mail, as from
+    # the public page.
     return Response(WidgetCreated(code=201, number=ticket["number"],
-                                  permalink=services.links.permalink(row["key"], ticket["hash"]),
                                   awaiting_confirmation=created.confirmation_token is not None), status_code=201)
 
 
@@ -234,7 +235,7 @@ async def widget_script(request: Request, workspace_key: PathText) -> Response:
             "name": _("Your name"), "email": _("Your e-mail address"), "subject": _("Subject"),
             "text": _("How can we help?"), "type": _("Type"), "prio": _("Priority"), "captcha": _("Captcha:"),
             "submit": _("Submit"), "fix": _("Please correct the marked fields."),
-            "created": _("Your ticket #%(number)s was created:", number="{number}"),
+            "created": public_text(workspace, "success_message"),  # as the public page says it
             "confirm": _("Please confirm your e-mail address with the link in our mail before we can start."),
             "unavailable": _("The ticket form cannot be used on this web site."),
             "failed": _("The ticket could not be sent. Please try again later."),

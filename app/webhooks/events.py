@@ -87,6 +87,23 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def _no_address(value: Any) -> bool:
+    return isinstance(value, str) and "@" in value
+
+
+def _without_addresses(data: dict) -> dict:
+    """An event's data with e-mail addresses taken out (a Cc'd colleague's, a bounced recipient's):
+    a list of addresses becomes its count, a single address is left out. Receivers learn what
+    changed, never whom to write to."""
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, list) and any(_no_address(item) for item in value):
+            out[key] = len(value)
+        elif not _no_address(value):
+            out[key] = value
+    return out
+
+
 def events_of(entries: list[dict]) -> list[tuple[str, dict]]:
     """The webhook events of one change's timeline entries: (event, its part of the payload).
     A new ticket is "ticket.created" alone; other field changes and system events are gathered
@@ -98,7 +115,9 @@ def events_of(entries: list[dict]) -> list[tuple[str, dict]]:
     for entry in entries:
         kind, data = entry["kind"], entry.get("data") or {}
         if kind in POST_KINDS:
-            post = {"kind": POST_KINDS[kind], "author": entry.get("author_name", ""), "body": entry.get("body", "")}
+            author = entry.get("author_name", "")  # a mail without a display name: the sender's address
+            post = {"kind": POST_KINDS[kind], "author": "" if _no_address(author) else author,
+                    "body": entry.get("body", "")}
             found.append((NOTE if kind == "note" else REPLY, {"post": post}))
         elif entry.get("event") == "status":
             found.append((STATUS, {"status": {"from": data["from"], "from_name": status_name(data["from"]),
@@ -106,7 +125,7 @@ def events_of(entries: list[dict]) -> list[tuple[str, dict]]:
         elif entry.get("event") == "assigned":
             found.append((ASSIGNED, {"assignee": None}))  # filled in from the ticket row
         else:
-            changes.append({"change": entry.get("event", ""), **data})
+            changes.append({"change": entry.get("event", ""), **_without_addresses(data)})
     if changes:
         found.append((UPDATED, {"changes": changes}))
     return found

@@ -50,8 +50,12 @@ def new_secret() -> str:
 
 
 def masked(secret: str | None) -> str:
-    """What the pages show of a stored secret: its first characters only."""
-    return f"{secret[:10]}…" if secret else ""
+    """What the pages show of a stored secret to tell it apart: our prefix and 4 characters after
+    it (a typed secret: its first 4 of at least 16), never enough to guess the rest."""
+    if not secret:
+        return ""
+    prefix = "whsec_" if secret.startswith("whsec_") else ""
+    return f"{secret[:len(prefix) + 4]}…"
 
 
 @dataclass(frozen=True)

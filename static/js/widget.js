@@ -109,9 +109,8 @@
 
     function done(answer) {
       var result = el("div", {"class": "done", role: "status"});
-      var line = el("p", {}, t.created.replace("{number}", answer.number) + " ");
-      line.appendChild(el("a", {href: answer.permalink, target: "_blank", rel: "noopener noreferrer"}, answer.permalink));
-      result.appendChild(line);
+      result.appendChild(el("p", {"class": "number"}, "#" + answer.number));
+      result.appendChild(el("p", {}, t.created));
       if (answer.awaiting_confirmation) result.appendChild(el("p", {}, t.confirm));
       box.replaceChild(result, form);
     }

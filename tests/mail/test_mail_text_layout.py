@@ -22,6 +22,7 @@ CONTEXT = {
     "forgot_link": "http://helprealm.test/forgot", "confirm_link": "http://helprealm.test/confirm",
     "reply_text": "Fixed.", "agent_name": "Bob", "status_label": "Closed", "company": "Acme", "inviter": "Jon",
     "new_email": "n@x.test", "group_name": "First", "reply_above": REPLY_ABOVE, "by": "Cy",
+    "url": "https://hooks.example.com/helprealm", "failures": 20, "error": "HTTP 500",  # webhook_disabled
 }
 
 

@@ -238,7 +238,8 @@ async def comment(viewer: Viewer, number: int, data: dict, services: Services) -
     try:
         async with db.write():  # the comment and its file together (the file is checked first)
             if upload is not None:
-                attachment = await service.add_agent_attachment(viewer, number, upload, services.storage)
+                attachment = await service.add_agent_attachment(viewer, number, upload, services.storage,
+                                                                internal=internal)
             if reply is not None:
                 post = service.add_note if internal else service.agent_reply
                 await post(viewer, number, reply)

@@ -20,7 +20,7 @@ from litestar.datastructures import UploadFile
 from app.errors import BadRequest
 from app.i18n import _
 from app.tickets.status import Status
-from app.validation import MAX_DIGITS, parse_int
+from app.validation import MAX_DIGITS, has_control_characters, parse_int
 
 PRIORITY_NAMES = {"low": 1, "medium": 2, "high": 3}
 PRIORITY_WORDS = {code: name for name, code in PRIORITY_NAMES.items()}
@@ -42,7 +42,7 @@ async def read_body(request: Request) -> dict[str, Any]:
         raise BadRequest(_("Send the body as JSON, form-encoded or multipart."))
     try:
         data = msgspec.json.decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, ValueError):  # nested 100,000 deep too
         raise BadRequest(_("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise BadRequest(_("The body must be a JSON object."))
@@ -60,7 +60,11 @@ class Fields(dict):
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             self[field] = _("Expected text.")
             return None
-        return str(value)
+        text = str(value)
+        if has_control_characters(text):  # NUL, ESC, ...: refused as on every other channel
+            self[field] = _("%(label)s contains control characters.", label=_("Text"))
+            return None
+        return text
 
     def number(self, data: dict, field: str) -> int | None:
         """A positive id (a JSON number or digits), None when absent, null or empty."""
@@ -125,12 +129,18 @@ class Fields(dict):
         return None
 
     def flag(self, data: dict, field: str) -> bool:
+        """A yes/no value; anything else is refused, never read as "no": `internal` decides whether
+        a text is mailed to the customer, so a typo must not turn a note into a reply."""
         value = data.get(field)
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "yes", "on")
-        return value == 1
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        word = value.strip().lower() if isinstance(value, str) else value
+        if word in ("1", "true", "yes", "on", 1):
+            return True
+        if word in ("", "0", "false", "no", "off", 0):
+            return False
+        self[field] = _("Expected true or false.")
+        return True
 
     @staticmethod
     def upload(data: dict, field: str) -> UploadFile | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from app import db
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.i18n import _
-from app.tickets import files
+from app.tickets import files, refs
 from app.tickets.inputs import NewTicket
 from app.tickets.refs import AgentTicket, CustomerTicket, TicketById, TicketRef
 from app.tickets.service.conversation import check_customer_may_write
@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from app.accounts.viewer import Viewer
 
 
-async def _check_ticket_quota(c: Change, size: int, storage: files.Storage) -> None:
+async def _check_ticket_quota(ticket_id: int, size: int, storage: files.Storage) -> None:
     rows = await Attachment.raw(
-        "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM attachment WHERE ticket = {}", c.ticket["id"]
+        "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM attachment WHERE ticket = {}", ticket_id
     )
     count, used = rows[0]["n"], rows[0]["bytes"]
     if count >= storage.max_files_per_ticket:
@@ -39,22 +39,31 @@ async def _check_ticket_quota(c: Change, size: int, storage: files.Storage) -> N
                                           mb=storage.max_bytes_per_ticket // (1024 * 1024))})
 
 
-async def _attach(ref: TicketRef, actor: Actor, upload: files.Upload, storage: files.Storage, workspace: dict) -> dict:
-    """Store the file, then record it; the file goes again if the record does not commit."""
+async def _attach(ref: TicketRef, actor: Actor, upload: files.Upload, storage: files.Storage, workspace: dict,
+                  *, internal: bool = False) -> dict:
+    """Check, store the file, then record it; the file goes again if the record does not commit.
+    What refuses a file (the ticket out of reach or closed to the customer, its caps) is checked
+    before the disk is touched, and again in the transaction, where it counts."""
     filename = files.check_upload(upload, workspace=workspace, ceiling=storage.max_bytes)
+    ticket = await refs.load(ref)
+    if actor.kind == "customer":
+        check_customer_may_write(ticket)
+    await _check_ticket_quota(ticket["id"], len(upload.data), storage)
     stored_name = files.store(storage.directory, upload.data)
     try:
         async with change(ref, actor) as c:
             if actor.kind == "customer":
                 check_customer_may_write(c.ticket)
-            return await _record(c, upload, filename, stored_name, storage)
+            return await _record(c, upload, filename, stored_name, storage, internal=internal)
     except BaseException:
         files.discard(storage.directory, stored_name)
         raise
 
 
-async def _record(c: Change, upload: files.Upload, filename: str, stored_name: str, storage: files.Storage) -> dict:
-    await _check_ticket_quota(c, len(upload.data), storage)
+async def _record(c: Change, upload: files.Upload, filename: str, stored_name: str, storage: files.Storage,
+                  *, internal: bool = False) -> dict:
+    """`internal`: a file that came with an internal note: agents only (no customer-side event)."""
+    await _check_ticket_quota(c.ticket["id"], len(upload.data), storage)
     attachment = Attachment(
         ticket=c.ticket["id"],
         workspace=c.ticket["workspace"],
@@ -63,10 +72,12 @@ async def _record(c: Change, upload: files.Upload, filename: str, stored_name: s
         content_type=(upload.content_type or "application/octet-stream")[:120],
         size=len(upload.data),
         uploaded_by=c.actor.kind,
+        visible_to_customer=not internal,
         created_at=c.now,
     )
     await attachment.save()
-    c.event("attachment", {"filename": filename, "by": c.actor.kind})
+    if not internal:
+        c.event("attachment", {"filename": filename, "by": c.actor.kind})
     c.touch()
     return attachment.to_dict()
 
@@ -101,9 +112,13 @@ async def add_customer_attachment(workspace: dict, ticket_hash: str, upload: fil
     return await _attach(CustomerTicket(workspace["id"], ticket_hash), CUSTOMER, upload, storage, workspace)
 
 
-async def add_agent_attachment(viewer: Viewer, number: int, upload: files.Upload, storage: files.Storage) -> dict:
+async def add_agent_attachment(viewer: Viewer, number: int, upload: files.Upload, storage: files.Storage,
+                               *, internal: bool = False) -> dict:
+    """`internal`: the file of an internal note (the REST API's comment with `internal`): never
+    shown to or downloadable by the customer."""
     workspace = await get_by_id(viewer.workspace_id)
-    return await _attach(AgentTicket(viewer, number), Actor.agent(viewer), upload, storage, workspace)
+    return await _attach(AgentTicket(viewer, number), Actor.agent(viewer), upload, storage, workspace,
+                         internal=internal)
 
 
 async def delete_attachment(viewer: Viewer, number: int, attachment_id: int, storage: files.Storage) -> str:
