@@ -125,6 +125,26 @@ class Installation:
     def permalink(self, ticket_hash: str) -> str:
         return f"{self.base_url}/{self.workspace_key}/ticket/show/{ticket_hash}"
 
+    def create_workspace(self, company: str, name: str, email: str, password: str, *options: str) -> str:
+        """A workspace of its own for a journey, made by the real CLI (`options`: e.g. "--lang", "el");
+        returns its key."""
+        made = subprocess.run(
+            [str(HELPREALM), "create-workspace", "--config", str(self.config), "--company", company,
+             "--name", name, "--email", email, "--password", password, *options],
+            capture_output=True, text=True, timeout=60, cwd=self.config.parent)
+        assert made.returncode == 0, made.stdout + made.stderr
+        return re.search(r"/([0-9a-f]{32})\b", made.stdout).group(1)
+
+    def log_in(self, page, email: str, password: str) -> None:
+        """Log `page` in as that agent; it lands on the dashboard."""
+        from playwright.sync_api import expect
+
+        page.goto(f"{self.base_url}/login")
+        page.get_by_label("E-mail address").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(f"{self.base_url}/dashboard")
+
 
 def _write_config(folder: Path, port: int, smtp_port: int) -> Path:
     config = folder / "app.toml"

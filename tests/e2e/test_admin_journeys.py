@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
 from datetime import UTC, datetime
 
 from playwright.sync_api import Page, expect
 
 from app.accounts.passwords import _hash
-from tests.e2e.conftest import HELPREALM, Installation, _context, _watch
+from tests.e2e.conftest import Installation, _context, _watch
 from tests.exports.readers import read_xlsx
 
 COMPANY, EMAIL, PASSWORD = "Robin Rockets", "rob@robin.test", "correct horse robin"
@@ -34,12 +33,7 @@ def _settled(page: Page) -> None:
 
 
 def _workspace(installation: Installation, company: str = COMPANY, email: str = EMAIL) -> str:
-    made = subprocess.run(
-        [str(HELPREALM), "create-workspace", "--config", str(installation.config), "--company", company,
-         "--name", "Rob Admin", "--email", email, "--password", PASSWORD],
-        capture_output=True, text=True, timeout=60, cwd=installation.config.parent)
-    assert made.returncode == 0, made.stdout + made.stderr
-    return re.search(r"/([0-9a-f]{32})\b", made.stdout).group(1)
+    return installation.create_workspace(company, "Rob Admin", email, PASSWORD)
 
 
 def _add_agent(installation: Installation, key: str) -> int:
@@ -53,11 +47,7 @@ def _add_agent(installation: Installation, key: str) -> int:
 
 
 def _login(page: Page, installation: Installation, email: str = EMAIL, password: str = PASSWORD) -> None:
-    page.goto(f"{installation.base_url}/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{installation.base_url}/dashboard")
+    installation.log_in(page, email, password)
 
 
 def _open_ticket(page: Page, public_url: str) -> None:

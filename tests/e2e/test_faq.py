@@ -5,12 +5,9 @@ stay as they expect."""
 
 from __future__ import annotations
 
-import re
-import subprocess
-
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import HELPREALM, Installation, _context, _watch
+from tests.e2e.conftest import Installation, _context, _watch
 
 EMAIL, PASSWORD = "fred@faq.test", "correct horse faq"
 ENTRIES = [
@@ -21,12 +18,7 @@ ENTRIES = [
 
 
 def _workspace(installation: Installation) -> str:
-    made = subprocess.run(
-        [str(HELPREALM), "create-workspace", "--config", str(installation.config), "--company", "FAQ Co",
-         "--name", "Fred Faq", "--email", EMAIL, "--password", PASSWORD],
-        capture_output=True, text=True, timeout=60, cwd=installation.config.parent)
-    assert made.returncode == 0, made.stdout + made.stderr
-    return re.search(r"/([0-9a-f]{32})\b", made.stdout).group(1)
+    return installation.create_workspace("FAQ Co", "Fred Faq", EMAIL, PASSWORD)
 
 
 def _admin_writes_the_faq(page: Page, installation: Installation, shot) -> None:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
 
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import HELPREALM, Installation, _context, _watch
+from tests.e2e.conftest import Installation, _context, _watch
 from tests.helpers import csrf_from, solve_captcha
 
 EMAIL, PASSWORD = "lena@languages.test", "correct horse languages"
@@ -22,12 +21,7 @@ ASSIGNED_TO_ME = {"de": "Mir zugewiesen", "el": "Ανατεθειμένα σε �
 
 
 def _workspace(installation: Installation) -> str:
-    made = subprocess.run(
-        [str(HELPREALM), "create-workspace", "--config", str(installation.config), "--company", "Sprachschule",
-         "--name", "Lena Lang", "--email", EMAIL, "--password", PASSWORD, "--lang", "el"],
-        capture_output=True, text=True, timeout=60, cwd=installation.config.parent)
-    assert made.returncode == 0, made.stdout + made.stderr
-    return re.search(r"/([0-9a-f]{32})\b", made.stdout).group(1)
+    return installation.create_workspace("Sprachschule", "Lena Lang", EMAIL, PASSWORD, "--lang", "el")
 
 
 def _customer_ticket(installation: Installation, key: str) -> str:

@@ -6,32 +6,22 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import HELPREALM, Installation, _context, _watch
+from tests.e2e.conftest import Installation, _context, _watch
 
 EMAIL, PASSWORD = "sue@settings.test", "correct horse settings"
 WELCOME = "Hello from the settings journey: we answer within a day."
 
 
 def _workspace(installation: Installation) -> str:
-    made = subprocess.run(
-        [str(HELPREALM), "create-workspace", "--config", str(installation.config), "--company", "Settings Co",
-         "--name", "Sue Settings", "--email", EMAIL, "--password", PASSWORD],
-        capture_output=True, text=True, timeout=60, cwd=installation.config.parent)
-    assert made.returncode == 0, made.stdout + made.stderr
-    return re.search(r"/([0-9a-f]{32})\b", made.stdout).group(1)
+    return installation.create_workspace("Settings Co", "Sue Settings", EMAIL, PASSWORD)
 
 
-def _login(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("E-mail address").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{base_url}/dashboard")
+def _login(page: Page, installation: Installation) -> None:
+    installation.log_in(page, EMAIL, PASSWORD)
 
 
 def test_admin_changes_the_welcome_message_and_a_background_image(browser, installation: Installation, shot,
@@ -43,7 +33,7 @@ def test_admin_changes_the_welcome_message_and_a_background_image(browser, insta
         admin = _watch(admin_context.new_page())
         customer = _watch(customer_context.new_page())
         page = admin.page
-        _login(page, installation.base_url)
+        _login(page, installation)
         page.goto(f"{installation.base_url}/admin/")
         page.get_by_role("navigation", name="Administration").get_by_role("link", name="Settings").click()
         expect(page.get_by_role("heading", name="System settings")).to_be_visible()

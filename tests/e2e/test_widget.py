@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import HELPREALM, Installation, _context, _watch
+from tests.e2e.conftest import Installation, _context, _watch
 from tests.helpers import free_port
 
 EMAIL, PASSWORD = "wendy@widget.test", "correct horse widget"
@@ -67,20 +66,11 @@ def sites() -> Iterator[tuple[HostSite, HostSite]]:
 
 
 def _workspace(installation: Installation) -> str:
-    made = subprocess.run(
-        [str(HELPREALM), "create-workspace", "--config", str(installation.config), "--company", "Widget Co",
-         "--name", "Wendy Widget", "--email", EMAIL, "--password", PASSWORD],
-        capture_output=True, text=True, timeout=60, cwd=installation.config.parent)
-    assert made.returncode == 0, made.stdout + made.stderr
-    return re.search(r"/([0-9a-f]{32})\b", made.stdout).group(1)
+    return installation.create_workspace("Widget Co", "Wendy Widget", EMAIL, PASSWORD)
 
 
-def _login(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("E-mail address").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{base_url}/dashboard")
+def _login(page: Page, installation: Installation) -> None:
+    installation.log_in(page, EMAIL, PASSWORD)
 
 
 def _fill(page: Page, subject: str) -> None:
@@ -103,7 +93,7 @@ def test_a_shop_page_sends_a_ticket_through_the_embedded_form(browser, installat
     admin_context, shopper_context = _context(browser), _context(browser)
     try:
         admin = _watch(admin_context.new_page())
-        _login(admin.page, installation.base_url)
+        _login(admin.page, installation)
         admin.page.goto(f"{installation.base_url}/admin/")
         admin.page.get_by_role("navigation", name="Administration").get_by_role("link", name="Embeddable form").click()
         settings = admin.page.locator("#widget-settings")
