@@ -55,7 +55,8 @@ def figures(result: dict) -> dict:
             "api_list_p50_ms": s["p50_ms"], "api_list_p95_ms": s["p95_ms"], "api_list_errors": s["errors"],
             "api_list_cpu_ms": s.get("server_cpu_ms_per_req"),
             "api_list_x4_p50_ms": x["p50_ms"], "api_list_x4_p95_ms": x["p95_ms"],
-            "api_list_x4_req_per_s": x["req_per_s"], "api_list_x4_errors": x["errors"]}
+            "api_list_x4_req_per_s": x["req_per_s"], "api_list_x4_errors": x["errors"],
+            "api_list_x4_clients": x["clients"]}
 
 
 def report(result: dict, log) -> None:
@@ -66,5 +67,5 @@ def report(result: dict, log) -> None:
         f"{f['api_create_p95_ms']} ms, errors {f['api_create_errors']}) beside the form's "
         f"{result.get('figures', {}).get('submit_tickets_per_s')} tickets/s; GET /api/v1/tickets p50/p95 "
         f"{f['api_list_p50_ms']}/{f['api_list_p95_ms']} ms (1 program), {f['api_list_x4_p50_ms']}/"
-        f"{f['api_list_x4_p95_ms']} ms at {f['api_list_x4_req_per_s']} req/s (several), errors "
-        f"{f['api_list_errors'] + f['api_list_x4_errors']}")
+        f"{f['api_list_x4_p95_ms']} ms at {f['api_list_x4_req_per_s']} req/s ({f['api_list_x4_clients']} at once), "
+        f"errors {f['api_list_errors'] + f['api_list_x4_errors']}")
