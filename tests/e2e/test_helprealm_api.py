@@ -5,6 +5,7 @@ manual's optional attachment), ticket/thread, and a file added and listed."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import time
 
@@ -40,7 +41,12 @@ def _create(*args: str) -> dict:
 def test_the_readme_curl_calls(installation: Installation, tmp_path):
     photo = tmp_path / "notes.txt"
     photo.write_text("The printer's error log.")
-    key, base = installation.workspace_key, installation.base_url
+    # A workspace of its own: the shared one's ticket list is counted by the journeys.
+    key, base = installation.create_workspace("Api Co", "Andy Api", "andy@api.test", "correct horse api"), \
+        installation.base_url
+    with sqlite3.connect(installation.db_path) as db:
+        type_id = db.execute("SELECT t.id FROM ticket_type t JOIN workspace w ON w.id = t.workspace "
+                             "WHERE w.key = ? ORDER BY t.id LIMIT 1", (key,)).fetchone()[0]
     made = subprocess.run([str(HELPREALM), "api-token", "--config", str(installation.config), "--workspace", key,
                            "--enable"], capture_output=True, text=True, timeout=60)
     assert made.returncode == 0, made.stderr
@@ -48,13 +54,13 @@ def test_the_readme_curl_calls(installation: Installation, tmp_path):
 
     created = _create(f"{base}/api/{key}/ticket/create", "-d", f"apitoken={token}", "-d", "subject=Printer on fire",
                       "-d", "text=It is really on fire.", "-d", "name=Sally Doe", "-d", "email=sally@customer.test",
-                      "-d", "type=1", "-d", "prio=2")
+                      "-d", f"type={type_id}", "-d", "prio=2")
     assert created["code"] == 201 and created["workspace"] == key and created["data"]["subject"] == "Printer on fire"
     ticket_hash = created["data"]["hash"]
 
     with_file = _create(f"{base}/api/{key}/ticket/create", "-F", f"apitoken={token}", "-F", "subject=Paper jam again",
                         "-F", "text=See the photo.", "-F", "name=Sally Doe", "-F", "email=sally@customer.test",
-                        "-F", "type=1", "-F", "prio=3", "-F", f"attachment=@{photo};type=text/plain")
+                        "-F", f"type={type_id}", "-F", "prio=3", "-F", f"attachment=@{photo};type=text/plain")
     assert with_file["data"]["prio"] == 3
 
     status, _headers, thread = _curl(f"{base}/api/{key}/ticket/thread", "-d", f"apitoken={token}", "-d",
