@@ -20,6 +20,7 @@ import pytest
 from app import i18n
 from tests.conftest import IN_CI
 from tests.helpers import free_port, soup
+from tests.live.test_shutdown import stop_server
 
 PYZ = Path(__file__).resolve().parent.parent / "build" / "helprealm.pyz"
 
@@ -148,12 +149,7 @@ def test_pyz_serves_from_an_empty_folder(pyz, tmp_path):
         login = httpx.get(f"{base}/login", timeout=5)
         assert soup(login.text).find("input", attrs={"name": "password"}) is not None
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_server(server)
     # the data lands beside app.toml, as the config says
     assert (folder / "data" / "helprealm.sqlite").exists()
     assert (folder / "search_index").is_dir()

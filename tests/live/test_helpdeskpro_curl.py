@@ -22,7 +22,7 @@ import pytest
 from app import cli
 from app.config import load_settings
 from tests.helpers import free_port
-from tests.live.test_shutdown import HELPREALM, _config, _wait_healthy
+from tests.live.test_shutdown import HELPREALM, _config, _wait_healthy, stop_server
 
 MANUAL = Path(__file__).with_name("helpdeskpro_manual_api.txt")
 # `make test` installs curl (scripts/install-system-deps.sh); with CI=true a missing curl fails, never skips.
@@ -82,12 +82,7 @@ def server(tmp_path_factory):
         sample.write_bytes(b"%PDF-1.4\n% sample\n")
         yield {"url": base_url, "key": key, "file": sample, "client_headers": {"Authorization": f"Bearer {key}"}}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
 
 
 def run(command: str, server: dict) -> dict:

@@ -15,7 +15,7 @@ import pytest
 from app import cli
 from app.config import load_settings
 from tests.helpers import free_port
-from tests.live.test_shutdown import HELPREALM, _config, _wait_healthy
+from tests.live.test_shutdown import HELPREALM, _config, _wait_healthy, stop_server
 
 SALLY = "sally@customer.test"
 
@@ -68,12 +68,7 @@ def server(tmp_path_factory):
         yield {"url": base_url, "key": key, "token": token.stdout.strip(), "token_file": token_file,
                "config": config}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
 
 
 def _connection(server: dict, token: str | None = None) -> list[str]:

@@ -45,6 +45,16 @@ def _wait_healthy(base_url: str, process: subprocess.Popen) -> None:
     raise AssertionError("helprealm serve did not become healthy")
 
 
+def stop_server(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within 15 s (the tests' servers, by their handle)."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def test_serve_stops_at_once_with_streams_open(tmp_path):
     port = free_port()
     config = _config(tmp_path, port)
